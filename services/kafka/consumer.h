@@ -1,0 +1,87 @@
+#ifndef PDL_SERVICES_KAFKA_CONSUMER_H_
+#define PDL_SERVICES_KAFKA_CONSUMER_H_
+
+// The one RAII owner of a librdkafka consumer handle.
+//
+// Manual assignment only: no consumer-group rebalancing, no auto commit, no committed offsets are used; the caller
+// says where each partition starts (the offsets it stored itself). auto.offset.reset is "error": when a partition's
+// start offset is no longer in Kafka (deleted by retention), Poll reports it in `out_of_range` and the partition
+// delivers nothing more until the caller calls Seek. It never jumps silently.
+//
+// Not thread-safe: one thread owns a Consumer.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/kafka/kafka_config.h"
+
+namespace pdl::kafka {
+
+struct ConsumedRecord {
+  std::string topic;
+  int32_t partition = -1;
+  int64_t offset = -1;
+  int64_t timestamp_ms = 0;
+  std::string key;
+  std::string value;
+  std::vector<Header> headers;
+};
+
+struct OutOfRange {
+  int32_t partition = -1;
+  // The offset the consumer asked for.
+  int64_t requested_offset = -1;
+};
+
+struct PollResult {
+  std::vector<ConsumedRecord> records;
+  std::vector<OutOfRange> out_of_range;
+};
+
+struct Watermarks {
+  // Log start offset (oldest offset still present).
+  int64_t low = -1;
+  // Offset the next produced record will get.
+  int64_t high = -1;
+};
+
+class Consumer {
+ public:
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Consumer>> Create(const KafkaConfig& config,
+                                                                        std::string topic);
+  ~Consumer();
+  Consumer(const Consumer&) = delete;
+  Consumer& operator=(const Consumer&) = delete;
+
+  // Replaces the assignment: partition -> first offset to deliver.
+  [[nodiscard]] absl::Status Assign(const std::map<int32_t, int64_t>& start_offsets);
+
+  // Returns what arrived within `timeout`, at most `max_records` (fewer is normal). Records of one partition
+  // come in offset order. Transient broker errors are retried internally; fatal ones are returned.
+  [[nodiscard]] absl::StatusOr<PollResult> Poll(size_t max_records, absl::Duration timeout);
+
+  // Continue `partition` from `offset` (after a gap or an operator's acknowledgement).
+  [[nodiscard]] absl::Status Seek(int32_t partition, int64_t offset);
+  // Stop / restart fetching a partition without losing its position.
+  [[nodiscard]] absl::Status Pause(int32_t partition);
+  [[nodiscard]] absl::Status Resume(int32_t partition);
+
+  [[nodiscard]] absl::StatusOr<Watermarks> QueryWatermarks(int32_t partition, absl::Duration timeout);
+
+  const std::string& topic() const;
+
+ private:
+  class Impl;
+  explicit Consumer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pdl::kafka
+
+#endif  // PDL_SERVICES_KAFKA_CONSUMER_H_
