@@ -33,17 +33,28 @@ struct ValidationContext {
   size_t record_bytes = 0;
 };
 
-// OK, or INVALID_ARGUMENT naming the first offending field. Rules:
-//  - record_bytes <= 64 KiB                                             field "event"
-//  - event_id: required, <= 128 chars, printable ASCII without spaces    field "event_id"
-//  - source: required                                                    field "source"
-//  - occurred_at: required, valid, not more than 5 minutes after `now`   field "occurred_at"
-//  - subject.id: required; subject.kind: required lowercase word
-//  - subject.birth_year: 0 or in [1900, current year]
-//  - subject.identity: absent on the Kafka path
-//  - exactly one action ("action: unknown or missing action")
-//  - per action: categories non-empty (except data_deleted), every category/purpose/recipient category a known
-//    taxonomy key, countries ISO 3166-1 alpha-2, enums within range, required ids present.
+// OK, or INVALID_ARGUMENT naming the first offending field, checked in this order (field paths are proto field
+// names joined by dots, repeated fields indexed: "data_collected.categories[1]"):
+//  - record_bytes <= 64 KiB                                                  "event"
+//  - event_id: required, <= 128 chars, printable ASCII (0x21-0x7e)           "event_id"
+//  - source: required                                                        "source"
+//  - occurred_at: required, a valid Timestamp, at most 5 minutes after now   "occurred_at"
+//  - subject.id: required, <= 256 bytes, no control characters               "subject.id"
+//  - subject.kind: required, [a-z_]+                                         "subject.kind"
+//  - subject.birth_year: 0 or in [1900, UTC year of now]                     "subject.birth_year"
+//  - subject.identity with any field set, on IngestPath::kKafka              "subject.identity"
+//  - exactly one action; none set (an action of a newer schema arrives as
+//    unknown fields) gives "unknown or missing action"                       "action"
+//  - then the action's fields, in field-number order, under the action's field name ("data_shared.recipient.id"):
+//    categories non-empty (data_deleted: empty means all) and each a known data category; purposes non-empty
+//    (data_collected, data_used, data_shared, consent_given) and each a known purpose; method (data_collected),
+//    legal_basis (data_collected, data_shared), reason (data_deleted), right and outcome (rights requests)
+//    required; system required (data_collected, data_used, data_rectified, data_deleted); recipient required
+//    (data_shared, data_transferred) with an id or a name ("<action>.recipient.id"), a known category and, if
+//    set, an ISO country; destination_country required and ISO; consent_id, request_id required; retain_until,
+//    if set, a valid Timestamp. Every enum must hold a value the schema defines; mechanism may be UNSPECIFIED
+//    (a policy finding, not a validation failure).
+// Reasons quote offending taxonomy keys, codes and enum numbers, but never subject values (personal data).
 [[nodiscard]] absl::Status ValidateEvent(const pdl::v1::PrivacyEvent& event, const ValidationContext& ctx);
 
 }  // namespace pdl

@@ -3,10 +3,11 @@
 
 // The one RAII owner of a librdkafka consumer handle.
 //
-// Manual assignment only: no consumer-group rebalancing, no auto commit, no committed offsets are used; the caller
-// says where each partition starts (the offsets it stored itself). auto.offset.reset is "error": when a partition's
-// start offset is no longer in Kafka (deleted by retention), Poll reports it in `out_of_range` and the partition
-// delivers nothing more until the caller calls Seek. It never jumps silently.
+// Manual assignment only: no consumer-group rebalancing, no auto commit, no committed offsets are used (the
+// group.id librdkafka requires is random and never committed to); the caller says where each partition starts
+// (the offsets it stored itself). auto.offset.reset is "error": when a partition's next offset is no longer in
+// Kafka (deleted by retention), Poll reports it once in `out_of_range` and the partition delivers nothing more until
+// the caller calls Seek. It never jumps silently.
 //
 // Not thread-safe: one thread owns a Consumer.
 
@@ -59,19 +60,24 @@ class Consumer {
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
 
-  // Replaces the assignment: partition -> first offset to deliver.
+  // Replaces the assignment: partition -> first offset to deliver (>= 0; INVALID_ARGUMENT otherwise). Partitions
+  // start unpaused.
   [[nodiscard]] absl::Status Assign(const std::map<int32_t, int64_t>& start_offsets);
 
-  // Returns what arrived within `timeout`, at most `max_records` (fewer is normal). Records of one partition
-  // come in offset order. Transient broker errors are retried internally; fatal ones are returned.
+  // Waits up to `timeout` for the first record or out-of-range report, then returns what is already buffered, at
+  // most `max_records` (fewer is normal; none after `timeout`). Records of one partition come in offset order.
+  // Transient broker errors are retried internally. Errors that retrying cannot fix (authorization, fatal client
+  // state) are returned — on the next call when records were already collected, so none is dropped.
   [[nodiscard]] absl::StatusOr<PollResult> Poll(size_t max_records, absl::Duration timeout);
 
-  // Continue `partition` from `offset` (after a gap or an operator's acknowledgement).
+  // Continue `partition` from `offset` (after a gap or an operator's acknowledgement); pending records of the
+  // partition from before the seek are discarded. FAILED_PRECONDITION when `partition` is not assigned.
   [[nodiscard]] absl::Status Seek(int32_t partition, int64_t offset);
-  // Stop / restart fetching a partition without losing its position.
+  // Stop / restart fetching a partition without losing its position. FAILED_PRECONDITION when not assigned.
   [[nodiscard]] absl::Status Pause(int32_t partition);
   [[nodiscard]] absl::Status Resume(int32_t partition);
 
+  // Asks the partition leader. NOT_FOUND for an unknown partition, DEADLINE_EXCEEDED when no answer in time.
   [[nodiscard]] absl::StatusOr<Watermarks> QueryWatermarks(int32_t partition, absl::Duration timeout);
 
   const std::string& topic() const;

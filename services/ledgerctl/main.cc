@@ -1,1 +1,5 @@
-int main() { return 0; }
+// ledgerctl: the command-line client; all logic lives in services/ctl.
+
+#include "services/ctl/ctl.h"
+
+int main(int argc, char** argv) { return pdl::RunCtl(argc, argv); }

@@ -1,0 +1,120 @@
+#include "ledger/event_codec.h"
+
+#include <openssl/sha.h>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "ledger/field_error.h"
+
+namespace pdl {
+
+absl::StatusOr<pdl::v1::PrivacyEvent> DecodeEvent(std::string_view bytes) {
+  pdl::v1::PrivacyEvent event;
+  if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return InvalidField("event", absl::StrCat("record value (", bytes.size(),
+                                              " bytes) is not a serialized pdl.v1.PrivacyEvent"));
+  }
+  return event;
+}
+
+std::string CanonicalBytes(const google::protobuf::Message& message) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
+std::string Sha256(std::string_view data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
+}
+
+std::string Fingerprint(const pdl::v1::PrivacyEvent& event) { return Sha256(CanonicalBytes(event)).substr(0, 16); }
+
+pdl::v1::EventAction ActionOf(const pdl::v1::PrivacyEvent& event) {
+  using E = pdl::v1::PrivacyEvent;
+  switch (event.action_case()) {
+    case E::kDataCollected: return pdl::v1::EVENT_ACTION_DATA_COLLECTED;
+    case E::kDataUsed: return pdl::v1::EVENT_ACTION_DATA_USED;
+    case E::kDataShared: return pdl::v1::EVENT_ACTION_DATA_SHARED;
+    case E::kDataTransferred: return pdl::v1::EVENT_ACTION_DATA_TRANSFERRED;
+    case E::kDataRectified: return pdl::v1::EVENT_ACTION_DATA_RECTIFIED;
+    case E::kDataDeleted: return pdl::v1::EVENT_ACTION_DATA_DELETED;
+    case E::kConsentGiven: return pdl::v1::EVENT_ACTION_CONSENT_GIVEN;
+    case E::kConsentWithdrawn: return pdl::v1::EVENT_ACTION_CONSENT_WITHDRAWN;
+    case E::kRightsRequestOpened: return pdl::v1::EVENT_ACTION_RIGHTS_REQUEST_OPENED;
+    case E::kRightsRequestClosed: return pdl::v1::EVENT_ACTION_RIGHTS_REQUEST_CLOSED;
+    case E::ACTION_NOT_SET: break;
+  }
+  return pdl::v1::EVENT_ACTION_UNSPECIFIED;
+}
+
+std::string_view ActionName(pdl::v1::EventAction action) {
+  switch (action) {
+    case pdl::v1::EVENT_ACTION_DATA_COLLECTED: return "data_collected";
+    case pdl::v1::EVENT_ACTION_DATA_USED: return "data_used";
+    case pdl::v1::EVENT_ACTION_DATA_SHARED: return "data_shared";
+    case pdl::v1::EVENT_ACTION_DATA_TRANSFERRED: return "data_transferred";
+    case pdl::v1::EVENT_ACTION_DATA_RECTIFIED: return "data_rectified";
+    case pdl::v1::EVENT_ACTION_DATA_DELETED: return "data_deleted";
+    case pdl::v1::EVENT_ACTION_CONSENT_GIVEN: return "consent_given";
+    case pdl::v1::EVENT_ACTION_CONSENT_WITHDRAWN: return "consent_withdrawn";
+    case pdl::v1::EVENT_ACTION_RIGHTS_REQUEST_OPENED: return "rights_request_opened";
+    case pdl::v1::EVENT_ACTION_RIGHTS_REQUEST_CLOSED: return "rights_request_closed";
+    default: return "";
+  }
+}
+
+std::string CeType(pdl::v1::EventAction action) {
+  switch (action) {
+    case pdl::v1::EVENT_ACTION_DATA_COLLECTED: return "pdl.v1.DataCollected";
+    case pdl::v1::EVENT_ACTION_DATA_USED: return "pdl.v1.DataUsed";
+    case pdl::v1::EVENT_ACTION_DATA_SHARED: return "pdl.v1.DataShared";
+    case pdl::v1::EVENT_ACTION_DATA_TRANSFERRED: return "pdl.v1.DataTransferred";
+    case pdl::v1::EVENT_ACTION_DATA_RECTIFIED: return "pdl.v1.DataRectified";
+    case pdl::v1::EVENT_ACTION_DATA_DELETED: return "pdl.v1.DataDeleted";
+    case pdl::v1::EVENT_ACTION_CONSENT_GIVEN: return "pdl.v1.ConsentGiven";
+    case pdl::v1::EVENT_ACTION_CONSENT_WITHDRAWN: return "pdl.v1.ConsentWithdrawn";
+    case pdl::v1::EVENT_ACTION_RIGHTS_REQUEST_OPENED: return "pdl.v1.RightsRequestOpened";
+    case pdl::v1::EVENT_ACTION_RIGHTS_REQUEST_CLOSED: return "pdl.v1.RightsRequestClosed";
+    default: return "";
+  }
+}
+
+absl::Time ToTime(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+void SetTimestamp(google::protobuf::Timestamp* ts, absl::Time t) {
+  const int64_t nanos = absl::ToUnixNanos(t);
+  int64_t seconds = nanos / 1000000000;
+  int64_t rem = nanos % 1000000000;
+  if (rem < 0) {
+    rem += 1000000000;
+    --seconds;
+  }
+  ts->set_seconds(seconds);
+  ts->set_nanos(static_cast<int32_t>(rem));
+}
+
+std::string FormatRfc3339(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone()); }
+
+std::string SealRecord(const SealInput& input, const pdl::v1::SealedEvent* extra) {
+  pdl::v1::SealedEvent sealed;
+  if (extra != nullptr) sealed = *extra;
+  sealed.set_partition(input.partition);
+  sealed.set_seq(input.seq);
+  sealed.set_kafka_offset(input.kafka_offset);
+  SetTimestamp(sealed.mutable_recorded_at(), input.recorded_at);
+  sealed.set_event(std::string(input.event_bytes));
+  sealed.set_policy_version(input.policy_version);
+  return CanonicalBytes(sealed);
+}
+
+}  // namespace pdl

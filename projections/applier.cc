@@ -1,0 +1,298 @@
+#include "projections/applier.h"
+
+#include <utility>
+
+#include "ledger/sv.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/event_codec.h"
+#include "ledger/event_validator.h"
+#include "ledger/field_error.h"
+#include "projections/keys.h"
+#include "projections/store.h"
+#include "rocksdb/write_batch.h"
+
+namespace pdl {
+namespace {
+
+using pdl::v1::EventIdEntry;
+using pdl::v1::PartitionCursor;
+
+std::string_view HeaderValue(const InputRecord& record, std::string_view key) {
+  for (const auto& h : record.headers) {
+    if (h.key == key) return h.value;
+  }
+  return {};
+}
+
+bool HasHeader(const InputRecord& record, std::string_view key) {
+  for (const auto& h : record.headers) {
+    if (h.key == key) return true;
+  }
+  return false;
+}
+
+std::string RejectedKey(uint32_t partition, int64_t offset, std::string_view cluster_id) {
+  std::string key;
+  keys::AppendU32(&key, partition);
+  keys::AppendString(&key, cluster_id);
+  keys::AppendI64(&key, offset);
+  return key;
+}
+
+std::string GapKey(uint32_t partition, std::string_view cluster_id, int64_t from) {
+  std::string key;
+  keys::AppendU32(&key, partition);
+  keys::AppendString(&key, cluster_id);
+  keys::AppendI64(&key, from);
+  return key;
+}
+
+// Checks of the Kafka envelope: the key routes the subject, the CloudEvents headers must agree with the body.
+absl::Status CheckEnvelope(const InputRecord& record, const pdl::v1::PrivacyEvent& event) {
+  if (record.key != event.subject().id()) {
+    return InvalidField("key", absl::StrCat("Kafka record key must equal subject.id (", record.key.size(),
+                                            "-byte key does not match), so that a subject's events stay in "
+                                            "one partition"));
+  }
+  if (HasHeader(record, "ce_id") && HeaderValue(record, "ce_id") != event.event_id()) {
+    return InvalidField("ce_id", "CloudEvents header ce_id must equal event_id");
+  }
+  if (HasHeader(record, "content-type")) {
+    std::string_view ct = HeaderValue(record, "content-type");
+    if (ct != "application/protobuf" && ct != "application/x-protobuf") {
+      return InvalidField("content-type", absl::StrCat("'", Sv(ct), "' is not supported; want application/protobuf"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+PreparedBatch::PreparedBatch() : batch_(std::make_unique<rocksdb::WriteBatch>()) {}
+PreparedBatch::~PreparedBatch() = default;
+PreparedBatch::PreparedBatch(PreparedBatch&&) noexcept = default;
+PreparedBatch& PreparedBatch::operator=(PreparedBatch&&) noexcept = default;
+
+absl::StatusOr<std::unique_ptr<Applier>> Applier::Create(Store* store, std::string cluster_id, int partitions) {
+  if (partitions <= 0) return absl::InvalidArgumentError("partitions must be positive");
+  auto applier = std::unique_ptr<Applier>(new Applier(store, std::move(cluster_id)));
+  applier->cursors_.resize(partitions);
+  for (int p = 0; p < partitions; ++p) {
+    auto stored = store->Get(Cf::kOffsets, keys::PartitionKey(p));
+    if (!stored.ok()) return stored.status();
+    PartitionCursor& cursor = applier->cursors_[p];
+    if (stored->has_value()) {
+      if (!cursor.ParseFromString(**stored)) {
+        return absl::DataLossError(absl::StrCat("offsets: cursor of partition ", p, " does not parse"));
+      }
+      if (cursor.cluster_id() != applier->cluster_id_) {
+        applier->other_cluster_.push_back(p);
+        cursor.set_next_offset(0);
+        cursor.set_stopped_at_gap(false);
+        cursor.set_cluster_id(applier->cluster_id_);
+      }
+    } else {
+      cursor.set_cluster_id(applier->cluster_id_);
+    }
+  }
+  return applier;
+}
+
+std::map<int32_t, int64_t> Applier::StartOffsets() const {
+  std::map<int32_t, int64_t> out;
+  for (size_t p = 0; p < cursors_.size(); ++p) out[static_cast<int32_t>(p)] = cursors_[p].next_offset();
+  return out;
+}
+
+const PartitionCursor& Applier::cursor(uint32_t partition) const { return cursors_.at(partition); }
+
+absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records) {
+  PreparedBatch prepared;
+  prepared.records_ = records.size();
+  rocksdb::WriteBatch& batch = *prepared.batch_;
+  // Event ids applied earlier in this batch: id -> entry.
+  absl::flat_hash_map<std::string, EventIdEntry> in_batch;
+
+  auto cursor_for = [&](uint32_t partition) -> PartitionCursor& {
+    auto it = prepared.cursors_.find(partition);
+    if (it == prepared.cursors_.end()) it = prepared.cursors_.emplace(partition, cursors_[partition]).first;
+    return it->second;
+  };
+
+  for (InputRecord& record : records) {
+    if (record.partition >= cursors_.size()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("record from partition ", record.partition, " but the topic has ", cursors_.size()));
+    }
+    PartitionCursor& cursor = cursor_for(record.partition);
+    if (record.offset < cursor.next_offset()) continue;  // Already applied (redelivery).
+    cursor.set_next_offset(record.offset + 1);
+    const absl::Time recorded_at = absl::FromUnixMillis(record.timestamp_ms);
+
+    auto reject = [&](const absl::Status& why) {
+      cursor.set_rejected(cursor.rejected() + 1);
+      pdl::v1::RejectedRecord rejected;
+      rejected.set_partition(record.partition);
+      rejected.set_offset(record.offset);
+      rejected.set_cluster_id(cluster_id_);
+      rejected.set_key(record.key);
+      rejected.set_value(record.value);
+      for (const auto& h : record.headers) {
+        auto* header = rejected.add_headers();
+        header->set_key(h.key);
+        header->set_value(h.value);
+      }
+      rejected.set_field(ErrorField(why));
+      rejected.set_reason(ErrorReason(why));
+      SetTimestamp(rejected.mutable_recorded_at(), recorded_at);
+      batch.Put(store_->cf(Cf::kRejected), RejectedKey(record.partition, record.offset, cluster_id_),
+                rejected.SerializeAsString());
+      prepared.rejections_.push_back(Rejection{std::move(record), ErrorField(why), ErrorReason(why)});
+    };
+
+    if (record.value.size() > kMaxRecordBytes) {
+      reject(InvalidField("event", absl::StrCat("record of ", record.value.size(), " bytes exceeds the limit of ",
+                                                kMaxRecordBytes, " bytes")));
+      continue;
+    }
+    auto event = DecodeEvent(record.value);
+    if (!event.ok()) {
+      reject(event.status());
+      continue;
+    }
+    ValidationContext ctx{.now = recorded_at, .path = IngestPath::kKafka, .record_bytes = record.value.size()};
+    if (absl::Status valid = ValidateEvent(*event, ctx); !valid.ok()) {
+      reject(valid);
+      continue;
+    }
+    if (absl::Status envelope = CheckEnvelope(record, *event); !envelope.ok()) {
+      reject(envelope);
+      continue;
+    }
+
+    const std::string fingerprint = Fingerprint(*event);
+    const std::string id_key = keys::EventIdKey(event->event_id());
+    std::optional<EventIdEntry> seen;
+    if (auto it = in_batch.find(event->event_id()); it != in_batch.end()) {
+      seen = it->second;
+    } else {
+      auto stored = store_->Get(Cf::kEventIds, id_key);
+      if (!stored.ok()) return stored.status();
+      if (stored->has_value()) {
+        seen.emplace();
+        if (!seen->ParseFromString(**stored)) {
+          return absl::DataLossError("event_ids: entry does not parse");
+        }
+      }
+    }
+    if (seen.has_value()) {
+      if (seen->fingerprint() != fingerprint) {
+        reject(InvalidField("event_id", absl::StrCat("already used by a different event (partition ",
+                                                     seen->partition(), ", seq ", seen->seq(),
+                                                     "); an event_id names one immutable event")));
+        continue;
+      }
+      cursor.set_duplicates(cursor.duplicates() + 1);
+      prepared.applied_.push_back(AppliedEvent{event->event_id(), seen->partition(), seen->offset(), seen->seq(),
+                                               /*duplicate=*/true});
+      if (HeaderValue(record, kIngestHeader) == "grpc") batch.Delete(store_->cf(Cf::kOutbox), id_key);
+      continue;
+    }
+
+    const uint64_t seq = cursor.next_seq();
+    cursor.set_next_seq(seq + 1);
+    const std::string sealed =
+        SealRecord(SealInput{.partition = record.partition,
+                             .seq = seq,
+                             .kafka_offset = record.offset,
+                             .recorded_at = recorded_at,
+                             .event_bytes = record.value,
+                             .policy_version = ""});
+    const std::string leaf_hash = Sha256(std::string(1, '\0') + sealed);
+
+    EventIdEntry entry;
+    entry.set_partition(record.partition);
+    entry.set_seq(seq);
+    entry.set_offset(record.offset);
+    entry.set_fingerprint(fingerprint);
+    entry.set_leaf_hash(leaf_hash);
+    batch.Put(store_->cf(Cf::kLog), keys::LogKey(record.partition, seq), sealed);
+    batch.Put(store_->cf(Cf::kEventIds), id_key, entry.SerializeAsString());
+    const int64_t occurred = absl::ToUnixMicros(ToTime(event->occurred_at()));
+    const char action = static_cast<char>(ActionOf(*event));
+    batch.Put(store_->cf(Cf::kSubjectTimeline),
+              keys::TimelineKey(event->subject().id(), occurred, record.partition, seq), std::string_view(&action, 1));
+    if (HeaderValue(record, kIngestHeader) == "grpc") batch.Delete(store_->cf(Cf::kOutbox), id_key);
+    in_batch[event->event_id()] = entry;
+    prepared.applied_.push_back(
+        AppliedEvent{event->event_id(), record.partition, record.offset, seq, /*duplicate=*/false});
+  }
+
+  for (const auto& [partition, cursor] : prepared.cursors_) {
+    batch.Put(store_->cf(Cf::kOffsets), keys::PartitionKey(partition), cursor.SerializeAsString());
+  }
+  return prepared;
+}
+
+absl::Status Applier::Commit(PreparedBatch batch) {
+  if (batch.batch_->Count() > 0) {
+    if (absl::Status s = store_->Write(batch.batch_.get()); !s.ok()) return s;
+  }
+  for (auto& [partition, cursor] : batch.cursors_) cursors_[partition] = std::move(cursor);
+  return absl::OkStatus();
+}
+
+absl::Status Applier::RecordGap(uint32_t partition, int64_t from, int64_t to, bool stop, absl::Time now) {
+  if (partition >= cursors_.size()) return absl::InvalidArgumentError("partition out of range");
+  pdl::v1::GapRecord gap;
+  gap.set_partition(partition);
+  gap.set_cluster_id(cluster_id_);
+  gap.set_from_offset(from);
+  gap.set_to_offset(to);
+  gap.set_acknowledged(false);
+  SetTimestamp(gap.mutable_detected_at(), now);
+  PartitionCursor cursor = cursors_[partition];
+  if (stop) {
+    cursor.set_stopped_at_gap(true);
+  } else {
+    cursor.set_next_offset(to);
+  }
+  rocksdb::WriteBatch batch;
+  batch.Put(store_->cf(Cf::kGaps), GapKey(partition, cluster_id_, from), gap.SerializeAsString());
+  batch.Put(store_->cf(Cf::kOffsets), keys::PartitionKey(partition), cursor.SerializeAsString());
+  if (absl::Status s = store_->Write(&batch); !s.ok()) return s;
+  cursors_[partition] = std::move(cursor);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::pair<int, int64_t>> Applier::AcknowledgeGaps(uint32_t partition) {
+  if (partition >= cursors_.size()) return absl::InvalidArgumentError("partition out of range");
+  std::string prefix;
+  keys::AppendU32(&prefix, partition);
+  rocksdb::WriteBatch batch;
+  PartitionCursor cursor = cursors_[partition];
+  int count = 0;
+  auto it = store_->NewIterator(Cf::kGaps);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    pdl::v1::GapRecord gap;
+    if (!gap.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("gaps: record does not parse");
+    }
+    if (gap.acknowledged()) continue;
+    gap.set_acknowledged(true);
+    if (gap.cluster_id() == cluster_id_ && gap.to_offset() > cursor.next_offset()) {
+      cursor.set_next_offset(gap.to_offset());
+    }
+    batch.Put(store_->cf(Cf::kGaps), it->key(), gap.SerializeAsString());
+    ++count;
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scanning gaps");
+  cursor.set_stopped_at_gap(false);
+  batch.Put(store_->cf(Cf::kOffsets), keys::PartitionKey(partition), cursor.SerializeAsString());
+  if (absl::Status s = store_->Write(&batch); !s.ok()) return s;
+  cursors_[partition] = std::move(cursor);
+  return std::make_pair(count, cursors_[partition].next_offset());
+}
+
+}  // namespace pdl

@@ -1,0 +1,125 @@
+#ifndef PDL_PROJECTIONS_APPLIER_H_
+#define PDL_PROJECTIONS_APPLIER_H_
+
+// The batch applier: turns consumed Kafka records into sealed log entries and read-model rows, exactly once.
+//
+// A batch is applied in two steps so that nothing is lost:
+//   1. Prepare(records): decode, validate (the same rules as gRPC ingest, with the record timestamp as "now"),
+//      deduplicate by event_id, assign dense per-partition seqs, and stage ONE RocksDB WriteBatch holding the
+//      sealed records, the event-id index, the subject timeline, the rejected records, outbox clean-up and the
+//      next offset per partition. Returns the rejections, which the caller publishes to the rejected topic.
+//   2. Commit(batch): after the rejections are durable, writes the WriteBatch atomically; a crash before it
+//      leaves none of the batch, after it all of it. In-memory cursors advance only on success.
+// On start, StartOffsets() tells the consumer where each partition resumes.
+//
+// Invariants: seqs are dense (0..n-1) per partition; an event_id is applied at most once; a record below a
+// partition's cursor is never applied again; the log only grows.
+//
+// Not thread-safe: one sealer thread owns an Applier. Readers use the Store directly (RocksDB snapshots).
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "pdl/v1/store.pb.h"
+
+namespace rocksdb {
+class WriteBatch;
+}
+
+namespace pdl {
+
+class Store;
+
+// Header set by gRPC ingest on records it produced (value "grpc"); such records are also in the outbox in
+// embedded mode and are removed from it when sealed.
+inline constexpr char kIngestHeader[] = "pdl_ingest";
+
+struct RecordHeader {
+  std::string key;
+  std::string value;
+};
+
+// A consumed Kafka record, independent of the Kafka client.
+struct InputRecord {
+  uint32_t partition = 0;
+  int64_t offset = 0;
+  int64_t timestamp_ms = 0;
+  std::string key;
+  std::string value;
+  std::vector<RecordHeader> headers;
+};
+
+struct Rejection {
+  InputRecord record;
+  std::string field;
+  std::string reason;
+};
+
+struct AppliedEvent {
+  std::string event_id;
+  uint32_t partition = 0;
+  int64_t offset = 0;
+  uint64_t seq = 0;
+  bool duplicate = false;
+};
+
+class PreparedBatch {
+ public:
+  PreparedBatch();
+  ~PreparedBatch();
+  PreparedBatch(PreparedBatch&&) noexcept;
+  PreparedBatch& operator=(PreparedBatch&&) noexcept;
+
+  const std::vector<Rejection>& rejections() const { return rejections_; }
+  const std::vector<AppliedEvent>& applied() const { return applied_; }
+  size_t records() const { return records_; }
+
+ private:
+  friend class Applier;
+  std::unique_ptr<rocksdb::WriteBatch> batch_;
+  std::map<uint32_t, pdl::v1::PartitionCursor> cursors_;
+  std::vector<Rejection> rejections_;
+  std::vector<AppliedEvent> applied_;
+  size_t records_ = 0;
+};
+
+class Applier {
+ public:
+  // Loads the cursors of partitions [0, partitions). `cluster_id` identifies the Kafka cluster being consumed:
+  // a stored cursor of another cluster (a fresh embedded cluster after a restart) resumes at offset 0 of the new
+  // one while keeping its seq and counters.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Applier>> Create(Store* store, std::string cluster_id,
+                                                                       int partitions);
+
+  // Partition -> first offset to consume.
+  std::map<int32_t, int64_t> StartOffsets() const;
+  const pdl::v1::PartitionCursor& cursor(uint32_t partition) const;
+  // Partitions whose stored cursor belonged to another cluster (the cluster was replaced).
+  const std::vector<uint32_t>& partitions_from_other_cluster() const { return other_cluster_; }
+
+  [[nodiscard]] absl::StatusOr<PreparedBatch> Prepare(std::vector<InputRecord> records);
+  [[nodiscard]] absl::Status Commit(PreparedBatch batch);
+
+  // Records that offsets [from, to) of `partition` were gone from Kafka (an unacknowledged gap). With `stop`, the
+  // partition's cursor is marked stopped and stays at `from` until AcknowledgeGaps; otherwise it moves to `to`.
+  [[nodiscard]] absl::Status RecordGap(uint32_t partition, int64_t from, int64_t to, bool stop, absl::Time now);
+  // Acknowledges the partition's open gaps; returns how many, and the offset the partition resumes at.
+  [[nodiscard]] absl::StatusOr<std::pair<int, int64_t>> AcknowledgeGaps(uint32_t partition);
+
+ private:
+  Applier(Store* store, std::string cluster_id) : store_(store), cluster_id_(std::move(cluster_id)) {}
+  Store* store_;
+  std::string cluster_id_;
+  std::vector<pdl::v1::PartitionCursor> cursors_;
+  std::vector<uint32_t> other_cluster_;
+};
+
+}  // namespace pdl
+
+#endif  // PDL_PROJECTIONS_APPLIER_H_

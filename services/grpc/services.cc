@@ -1,0 +1,116 @@
+#include "services/grpc/services.h"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "absl/time/clock.h"
+#include "projections/history.h"
+#include "services/grpc/status_util.h"
+#include "services/node/ingest.h"
+
+namespace pdl {
+namespace {
+
+// Default deadline for a call whose client set none.
+constexpr absl::Duration kDefaultDeadline = absl::Seconds(60);
+// Events of one stream in flight at once (bounded memory; the reader waits for the writer).
+constexpr size_t kStreamWindow = 4096;
+
+absl::Time DeadlineOf(const grpc::ServerContext* context) {
+  const auto deadline = context->deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) return absl::Now() + kDefaultDeadline;
+  return std::min(absl::FromChrono(deadline), absl::Now() + absl::Hours(1));
+}
+
+}  // namespace
+
+grpc::Status IngestServiceImpl::Publish(grpc::ServerContext* context, const pdl::v1::PublishRequest* request,
+                                        pdl::v1::PublishReceipt* receipt) {
+  auto result = ingest_->Publish(*request, DeadlineOf(context));
+  if (!result.ok()) return ToGrpc(result.status(), context);
+  *receipt = std::move(*result);
+  return grpc::Status::OK;
+}
+
+// The handler thread reads and starts publishes; a writer thread finishes them in order and writes receipts.
+// The first failure ends the stream with that status (receipts before it were written).
+grpc::Status IngestServiceImpl::PublishStream(
+    grpc::ServerContext* context, grpc::ServerReaderWriter<pdl::v1::PublishReceipt, pdl::v1::PublishRequest>* stream) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<absl::StatusOr<Ingest::Pending>> queue;
+  bool reading_done = false;
+  absl::Status failure;
+
+  std::thread writer([&] {
+    while (true) {
+      absl::StatusOr<Ingest::Pending> next;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return !queue.empty() || reading_done; });
+        if (queue.empty()) return;
+        next = std::move(queue.front());
+        queue.pop_front();
+      }
+      cv.notify_all();
+      absl::StatusOr<pdl::v1::PublishReceipt> receipt =
+          next.ok() ? ingest_->Finish(std::move(*next), DeadlineOf(context)) : next.status();
+      std::lock_guard<std::mutex> lock(mu);
+      if (!failure.ok()) continue;  // Drain: everything after a failure is abandoned.
+      if (!receipt.ok()) {
+        failure = receipt.status();
+        continue;
+      }
+      if (!stream->Write(*receipt)) failure = absl::CancelledError("client went away");
+    }
+  });
+
+  pdl::v1::PublishRequest request;
+  while (stream->Read(&request)) {
+    auto pending = ingest_->Start(request, DeadlineOf(context));
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return queue.size() < kStreamWindow || !failure.ok(); });
+    if (!failure.ok()) break;
+    const bool failed = !pending.ok();
+    queue.push_back(std::move(pending));
+    cv.notify_all();
+    if (failed) break;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    reading_done = true;
+  }
+  cv.notify_all();
+  writer.join();
+  return ToGrpc(failure, context);
+}
+
+grpc::Status AuditServiceImpl::GetSubjectHistory(grpc::ServerContext* context,
+                                                 const pdl::v1::GetSubjectHistoryRequest* request,
+                                                 pdl::v1::GetSubjectHistoryResponse* response) {
+  auto result = pdl::GetSubjectHistory(*store_, *request);
+  if (!result.ok()) return ToGrpc(result.status(), context);
+  *response = std::move(*result);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::GetStats(grpc::ServerContext* context, const pdl::v1::GetStatsRequest*,
+                                        pdl::v1::GetStatsResponse* response) {
+  auto result = stats_();
+  if (!result.ok()) return ToGrpc(result.status(), context);
+  *response = std::move(*result);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::AcknowledgeGap(grpc::ServerContext* context,
+                                              const pdl::v1::AcknowledgeGapRequest* request,
+                                              pdl::v1::AcknowledgeGapResponse* response) {
+  auto result = ack_(request->partition());
+  if (!result.ok()) return ToGrpc(result.status(), context);
+  response->set_acknowledged(*result);
+  return grpc::Status::OK;
+}
+
+}  // namespace pdl

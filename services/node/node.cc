@@ -1,0 +1,267 @@
+#include "services/node/node.h"
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "ledger/event_codec.h"
+#include "projections/applier.h"
+#include "projections/node_state.h"
+#include "projections/store.h"
+#include "projections/vault_store.h"
+#include "services/grpc/services.h"
+#include "services/kafka/consumer.h"
+#include "services/kafka/embedded_cluster.h"
+#include "services/kafka/producer.h"
+#include "services/node/ingest.h"
+#include "services/node/key_material.h"
+#include "services/node/seal_tracker.h"
+#include "services/node/sealer.h"
+#include "spdlog/spdlog.h"
+
+namespace pdl {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kIntegrityHealth[] = "pdl.ledger.integrity";
+
+absl::Status WriteFileAtomically(const fs::path& path, const std::string& content) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << content;
+    if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", tmp.string()));
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot rename to ", path.string(), ": ", ec.message()));
+  return absl::OkStatus();
+}
+
+// Re-produces every outbox record (events accepted before a restart of the embedded cluster and not sealed yet).
+absl::StatusOr<uint64_t> RepublishOutbox(const Store& store, kafka::Producer& producer) {
+  std::vector<std::future<absl::Status>> acks;
+  absl::Status walked = ForEachOutbox(store, [&](const pdl::v1::OutboxRecord& record) {
+    kafka::OutgoingRecord out;
+    out.topic = kafka::kEventsTopic;
+    out.key = record.key();
+    out.value = record.value();
+    for (const auto& h : record.headers()) out.headers.push_back({h.key(), h.value()});
+    auto promise = std::make_shared<std::promise<absl::Status>>();
+    acks.push_back(promise->get_future());
+    absl::Status s = producer.Produce(std::move(out), [promise](absl::StatusOr<kafka::Delivery> d) {
+      promise->set_value(d.status());
+    });
+    if (!s.ok()) promise->set_value(s);
+    return absl::OkStatus();
+  });
+  if (!walked.ok()) return walked;
+  for (auto& ack : acks) {
+    if (absl::Status s = ack.get(); !s.ok()) return s;
+  }
+  return acks.size();
+}
+
+void WaitForSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int sig = 0;
+  sigwait(&set, &sig);
+  spdlog::info("event=shutdown_requested signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+}  // namespace
+
+absl::Status RunNode(const NodeConfig& config) {
+  std::error_code ec;
+  fs::create_directories(config.data_dir, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot create --data-dir ", config.data_dir, ": ", ec.message()));
+  const fs::path data_dir = fs::absolute(config.data_dir);
+
+  auto store = Store::Open({.path = (data_dir / "db").string(), .sync_writes = config.sync_writes});
+  if (!store.ok()) return store.status();
+
+  const bool embedded = config.kafka_bootstrap.empty();
+  const std::string kek_path = config.kek_file.empty() ? (data_dir / "kek.hex").string() : config.kek_file;
+  auto kek = LoadOrCreateKeyFile(kek_path, /*generate=*/config.kek_file.empty());
+  if (!kek.ok()) return kek.status();
+
+  std::unique_ptr<kafka::EmbeddedCluster> cluster;
+  kafka::KafkaConfig kafka_config;
+  kafka_config.properties = config.kafka_properties;
+  if (embedded) {
+    auto started = kafka::EmbeddedCluster::Start(
+        config.embedded_brokers, {{kafka::kEventsTopic, config.embedded_partitions, 1},
+                                  {kafka::kRejectedTopic, config.embedded_partitions, 1},
+                                  {kafka::kPoliciesTopic, 1, 1},
+                                  {kafka::kRetentionDueTopic, config.embedded_partitions, 1}});
+    if (!started.ok()) return started.status();
+    cluster = std::move(*started);
+    kafka_config.bootstrap_servers = cluster->bootstrap();
+    if (absl::Status s = WriteFileAtomically(data_dir / "kafka-bootstrap", cluster->bootstrap() + "\n"); !s.ok()) {
+      return s;
+    }
+    spdlog::info("event=embedded_kafka_started brokers={} bootstrap={} file={}", config.embedded_brokers,
+                 cluster->bootstrap(), (data_dir / "kafka-bootstrap").string());
+  } else {
+    kafka_config.bootstrap_servers = config.kafka_bootstrap;
+  }
+
+  auto producer = kafka::Producer::Create(kafka_config);
+  if (!producer.ok()) return producer.status();
+  auto partitions = (*producer)->PartitionCount(kafka::kEventsTopic, absl::Seconds(30));
+  if (!partitions.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat("topic ", kafka::kEventsTopic, " is not available (",
+                                                      partitions.status().message(),
+                                                      "); create it before starting ledgerd"));
+  }
+  const std::string cluster_id =
+      embedded ? absl::StrCat("embedded:", cluster->instance_id()) : (*producer)->ClusterId(absl::Seconds(10));
+
+  auto applier = Applier::Create(store->get(), cluster_id, *partitions);
+  if (!applier.ok()) return applier.status();
+  const auto& moved = (*applier)->partitions_from_other_cluster();
+  if (!moved.empty()) {
+    if (embedded) {
+      spdlog::info("event=fresh_embedded_cluster partitions={} note=\"resuming at offset 0; sealed events and "
+                   "their seqs are kept\"", moved.size());
+    } else if (!config.accept_cluster_change) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the stored offsets belong to another Kafka cluster than ", config.kafka_bootstrap, " (now '", cluster_id,
+          "'); start with --accept-cluster-change to consume the new cluster from offset 0"));
+    }
+  }
+
+  SealTracker tracker(*partitions);
+  auto consumer = kafka::Consumer::Create(kafka_config, kafka::kEventsTopic);
+  if (!consumer.ok()) return consumer.status();
+  Sealer sealer({.stop_at_gaps = !embedded,
+                 .batch_max_records = static_cast<size_t>(config.batch_max_records),
+                 .batch_max_wait = config.batch_max_wait},
+                std::move(*consumer), std::move(*applier), producer->get(), &tracker);
+  if (absl::Status s = sealer.Start(); !s.ok()) return s;
+
+  if (embedded) {
+    auto republished = RepublishOutbox(**store, **producer);
+    if (!republished.ok()) return republished.status();
+    if (*republished > 0) spdlog::info("event=outbox_republished records={}", *republished);
+  }
+
+  VaultStore vault(store->get(), *kek);
+  Ingest ingest({.use_outbox = embedded, .backlog_window = config.backlog_window}, store->get(), &vault,
+                producer->get(), &tracker);
+
+  auto stats_consumer = kafka::Consumer::Create(kafka_config, kafka::kEventsTopic);
+  if (!stats_consumer.ok()) return stats_consumer.status();
+  std::mutex stats_mu;
+  auto stats = [&]() -> absl::StatusOr<pdl::v1::GetStatsResponse> {
+    pdl::v1::GetStatsResponse out;
+    out.set_kafka_mode(embedded ? "embedded" : "external");
+    out.set_kafka_bootstrap(kafka_config.bootstrap_servers);
+    auto cursors = ReadCursors(**store, *partitions);
+    if (!cursors.ok()) return cursors.status();
+    std::lock_guard<std::mutex> lock(stats_mu);
+    for (int p = 0; p < *partitions; ++p) {
+      const auto& c = (*cursors)[p];
+      auto* ps = out.add_partitions();
+      ps->set_partition(p);
+      ps->set_next_offset(c.next_offset());
+      ps->set_sealed_count(c.next_seq());
+      ps->set_stopped(c.stopped_at_gap());
+      auto marks = (*stats_consumer)->QueryWatermarks(p, absl::Seconds(2));
+      ps->set_high_watermark(marks.ok() ? marks->high : -1);
+      ps->set_lag(marks.ok() ? std::max<int64_t>(0, marks->high - c.next_offset()) : -1);
+      out.set_sealed_total(out.sealed_total() + c.next_seq());
+      out.set_duplicates_total(out.duplicates_total() + c.duplicates());
+      out.set_rejected_total(out.rejected_total() + c.rejected());
+    }
+    auto gaps = ReadGaps(**store);
+    if (!gaps.ok()) return gaps.status();
+    for (const auto& g : *gaps) {
+      auto* gap = out.add_gaps();
+      gap->set_partition(g.partition());
+      gap->set_from_offset(g.from_offset());
+      gap->set_to_offset(g.to_offset());
+      gap->set_acknowledged(g.acknowledged());
+      gap->set_detected_at(FormatRfc3339(ToTime(g.detected_at())));
+    }
+    auto outbox = CountOutbox(**store);
+    if (!outbox.ok()) return outbox.status();
+    out.set_outbox_pending(*outbox);
+    return out;
+  };
+
+  IngestServiceImpl ingest_service(&ingest);
+  AuditServiceImpl audit_service(store->get());
+  AdminServiceImpl admin_service(stats, [&](uint32_t partition) -> absl::StatusOr<int> {
+    if (partition >= static_cast<uint32_t>(*partitions)) {
+      return absl::InvalidArgumentError(absl::StrCat("partition: ", partition, " is not a partition of ",
+                                                     kafka::kEventsTopic, " (0..", *partitions - 1, ")"));
+    }
+    return sealer.AcknowledgeGaps(partition);
+  });
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  builder.AddListeningPort(config.grpc_address, grpc::InsecureServerCredentials(), &bound_port);
+  builder.RegisterService(&ingest_service);
+  builder.RegisterService(&audit_service);
+  builder.RegisterService(&admin_service);
+  builder.SetMaxReceiveMessageSize(8 << 20);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || bound_port == 0) {
+    sealer.Stop();
+    return absl::UnavailableError(absl::StrCat("cannot listen on --grpc-address ", config.grpc_address));
+  }
+  const std::string host = config.grpc_address.substr(0, config.grpc_address.rfind(':'));
+  const std::string grpc_address = absl::StrCat(host, ":", bound_port);
+  if (absl::Status s = WriteFileAtomically(data_dir / "grpc-address", grpc_address + "\n"); !s.ok()) return s;
+
+  auto* health = server->GetHealthCheckService();
+  std::atomic<bool> stopping{false};
+  std::thread health_thread([&] {
+    while (!stopping) {
+      const bool sealing = sealer.health().ok();
+      bool open_gap = false;
+      if (auto gaps = ReadGaps(**store); gaps.ok()) {
+        for (const auto& g : *gaps) open_gap |= !g.acknowledged();
+      }
+      health->SetServingStatus("pdl.v1.IngestService", sealing);
+      health->SetServingStatus("pdl.v1.AuditService", true);
+      health->SetServingStatus(kIntegrityHealth, sealing && !open_gap);
+      for (int i = 0; i < 10 && !stopping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+
+  std::printf("ledgerd ready: grpc=%s kafka=%s (%s) data-dir=%s\n", grpc_address.c_str(),
+              kafka_config.bootstrap_servers.c_str(), embedded ? "embedded" : "external", data_dir.c_str());
+  std::fflush(stdout);
+  spdlog::info("event=ready grpc={} kafka_mode={} partitions={}", grpc_address, embedded ? "embedded" : "external",
+               *partitions);
+
+  WaitForSignal();
+  stopping = true;
+  health->Shutdown();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  health_thread.join();
+  sealer.Stop();
+  if (absl::Status s = (*producer)->Flush(absl::Seconds(10)); !s.ok()) {
+    spdlog::warn("event=producer_flush_incomplete error=\"{}\"", s.ToString());
+  }
+  spdlog::info("event=stopped");
+  return absl::OkStatus();
+}
+
+}  // namespace pdl

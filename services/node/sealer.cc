@@ -1,0 +1,195 @@
+#include "services/node/sealer.h"
+
+#include <future>
+
+#include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
+
+namespace pdl {
+
+Sealer::Sealer(Options options, std::unique_ptr<kafka::Consumer> consumer, std::unique_ptr<Applier> applier,
+               kafka::Producer* producer, SealTracker* tracker)
+    : options_(options),
+      consumer_(std::move(consumer)),
+      applier_(std::move(applier)),
+      producer_(producer),
+      tracker_(tracker) {}
+
+Sealer::~Sealer() { Stop(); }
+
+absl::Status Sealer::Start() {
+  auto offsets = applier_->StartOffsets();
+  for (const auto& [partition, offset] : offsets) tracker_->OnSealed(partition, offset);
+  if (absl::Status s = consumer_->Assign(offsets); !s.ok()) return s;
+  for (const auto& [partition, offset] : offsets) {
+    if (applier_->cursor(partition).stopped_at_gap()) {
+      spdlog::warn("alarm=partition_stopped_at_gap partition={} offset={} action=\"ledgerctl gaps ack {}\"",
+                   partition, offset, partition);
+      if (absl::Status s = consumer_->Pause(partition); !s.ok()) return s;
+    }
+  }
+  thread_ = std::thread([this] { Loop(); });
+  return absl::OkStatus();
+}
+
+void Sealer::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::Status Sealer::health() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return health_;
+}
+
+absl::StatusOr<int> Sealer::AcknowledgeGaps(uint32_t partition) {
+  auto done = std::make_shared<std::promise<absl::StatusOr<int>>>();
+  auto result = done->get_future();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    commands_.push_back([this, partition, done] {
+      auto acked = applier_->AcknowledgeGaps(partition);
+      if (!acked.ok()) {
+        done->set_value(acked.status());
+        return;
+      }
+      absl::Status s = consumer_->Seek(static_cast<int32_t>(partition), acked->second);
+      if (s.ok()) s = consumer_->Resume(static_cast<int32_t>(partition));
+      if (!s.ok()) {
+        done->set_value(s);
+        return;
+      }
+      tracker_->OnSealed(static_cast<int>(partition), acked->second);
+      spdlog::info("event=gap_acknowledged partition={} gaps={} resume_offset={}", partition, acked->first,
+                   acked->second);
+      done->set_value(acked->first);
+    });
+  }
+  if (result.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+    return absl::DeadlineExceededError("the sealer did not take the acknowledgement within 30 s");
+  }
+  return result.get();
+}
+
+void Sealer::RunCommands() {
+  std::deque<std::function<void()>> commands;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    commands.swap(commands_);
+  }
+  for (auto& command : commands) command();
+}
+
+void Sealer::Loop() {
+  int failures = 0;
+  while (!stop_) {
+    RunCommands();
+    absl::Status s = RunOnce();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      health_ = s;
+    }
+    if (s.ok()) {
+      failures = 0;
+      continue;
+    }
+    ++failures;
+    spdlog::error("event=sealer_batch_failed error=\"{}\" retry_in_ms={}", s.ToString(), 200 * failures);
+    // Nothing of the failed batch was committed: go back to the stored offsets and try again.
+    if (absl::Status reassign = consumer_->Assign(applier_->StartOffsets()); !reassign.ok()) {
+      spdlog::error("event=consumer_reassign_failed error=\"{}\"", reassign.ToString());
+    }
+    for (int i = 0; i < std::min(failures, 25) && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  RunCommands();
+}
+
+absl::Status Sealer::HandleOutOfRange(const kafka::OutOfRange& oor) {
+  auto marks = consumer_->QueryWatermarks(oor.partition, absl::Seconds(10));
+  if (!marks.ok()) return marks.status();
+  const int64_t from = oor.requested_offset;
+  const int64_t to = marks->low;
+  if (to <= from) {
+    // Not a gap behind us (e.g. an offset past the end): restart from where the cursor stands.
+    return consumer_->Seek(oor.partition, applier_->cursor(oor.partition).next_offset());
+  }
+  gaps_detected_++;
+  const bool stop = options_.stop_at_gaps;
+  spdlog::error(
+      "alarm=kafka_gap partition={} missing_offsets=[{},{}) records_lost={} action=\"{}\"", oor.partition, from, to,
+      to - from,
+      stop ? absl::StrCat("partition stopped; check the cause, then `ledgerctl gaps ack ", oor.partition, "`")
+           : std::string("embedded cluster: continuing at the log start; the gap stays on record"));
+  if (absl::Status s = applier_->RecordGap(oor.partition, from, to, stop, absl::Now()); !s.ok()) return s;
+  if (stop) return consumer_->Pause(oor.partition);
+  tracker_->OnSealed(oor.partition, to);
+  return consumer_->Seek(oor.partition, to);
+}
+
+absl::Status Sealer::PublishRejections(const std::vector<Rejection>& rejections) {
+  if (rejections.empty()) return absl::OkStatus();
+  std::vector<std::future<absl::Status>> acks;
+  acks.reserve(rejections.size());
+  for (const Rejection& r : rejections) {
+    kafka::OutgoingRecord out;
+    out.topic = kafka::kRejectedTopic;
+    out.key = r.record.key;
+    out.value = r.record.value;
+    for (const auto& h : r.record.headers) out.headers.push_back({h.key, h.value});
+    out.headers.push_back({"pdl_reject_reason", r.reason});
+    out.headers.push_back({"pdl_reject_field", r.field});
+    out.headers.push_back({"pdl_source_topic", kafka::kEventsTopic});
+    out.headers.push_back({"pdl_source_partition", absl::StrCat(r.record.partition)});
+    out.headers.push_back({"pdl_source_offset", absl::StrCat(r.record.offset)});
+    auto promise = std::make_shared<std::promise<absl::Status>>();
+    acks.push_back(promise->get_future());
+    absl::Status enqueued = producer_->Produce(std::move(out), [promise](absl::StatusOr<kafka::Delivery> d) {
+      promise->set_value(d.status());
+    });
+    if (!enqueued.ok()) promise->set_value(enqueued);
+  }
+  for (auto& ack : acks) {
+    if (ack.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+      return absl::DeadlineExceededError("rejected records were not acknowledged within 60 s");
+    }
+    if (absl::Status s = ack.get(); !s.ok()) return s;
+  }
+  for (const Rejection& r : rejections) {
+    // The reason may quote values from the record; the log names only the field.
+    spdlog::warn("event=record_rejected partition={} offset={} field={}", r.record.partition, r.record.offset,
+                 r.field);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Sealer::RunOnce() {
+  auto polled = consumer_->Poll(options_.batch_max_records, options_.batch_max_wait);
+  if (!polled.ok()) return polled.status();
+  for (const kafka::OutOfRange& oor : polled->out_of_range) {
+    if (absl::Status s = HandleOutOfRange(oor); !s.ok()) return s;
+  }
+  if (polled->records.empty()) return absl::OkStatus();
+
+  std::vector<InputRecord> records;
+  records.reserve(polled->records.size());
+  for (kafka::ConsumedRecord& r : polled->records) {
+    InputRecord in;
+    in.partition = static_cast<uint32_t>(r.partition);
+    in.offset = r.offset;
+    in.timestamp_ms = r.timestamp_ms;
+    in.key = std::move(r.key);
+    in.value = std::move(r.value);
+    for (auto& h : r.headers) in.headers.push_back({std::move(h.key), std::move(h.value)});
+    records.push_back(std::move(in));
+  }
+  auto prepared = applier_->Prepare(std::move(records));
+  if (!prepared.ok()) return prepared.status();
+  if (absl::Status s = PublishRejections(prepared->rejections()); !s.ok()) return s;
+  if (absl::Status s = applier_->Commit(std::move(*prepared)); !s.ok()) return s;
+  for (const auto& [partition, offset] : applier_->StartOffsets()) {
+    tracker_->OnSealed(partition, offset);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace pdl

@@ -1,0 +1,79 @@
+#ifndef PDL_SERVICES_NODE_SEALER_H_
+#define PDL_SERVICES_NODE_SEALER_H_
+
+// The sealer: one thread that consumes pdl.events.v1 from the offsets stored in RocksDB, applies each batch
+// through the Applier (one WriteBatch per batch), publishes rejections to pdl.events.rejected.v1 before the batch
+// that skips them commits, and detects gaps (records Kafka deleted before they were sealed).
+//
+// Gaps are never skipped silently: each is stored, counted and logged as an alarm naming partition and offsets.
+// With an embedded cluster (whose data is gone for good) the partition continues at the log start; with a real
+// cluster it stops until an operator acknowledges (AcknowledgeGap).
+//
+// Thread-safe public methods; the consumer and the applier are owned by the sealer thread.
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "projections/applier.h"
+#include "services/kafka/consumer.h"
+#include "services/kafka/producer.h"
+#include "services/node/seal_tracker.h"
+
+namespace pdl {
+
+class Sealer {
+ public:
+  struct Options {
+    bool stop_at_gaps = true;
+    size_t batch_max_records = 5000;
+    absl::Duration batch_max_wait = absl::Milliseconds(20);
+  };
+
+  Sealer(Options options, std::unique_ptr<kafka::Consumer> consumer, std::unique_ptr<Applier> applier,
+         kafka::Producer* producer, SealTracker* tracker);
+  ~Sealer();
+
+  // Assigns the partitions at their stored offsets and starts the thread.
+  [[nodiscard]] absl::Status Start();
+  // Finishes the current batch and joins the thread.
+  void Stop();
+
+  // Runs on the sealer thread; returns the number of gaps acknowledged.
+  [[nodiscard]] absl::StatusOr<int> AcknowledgeGaps(uint32_t partition);
+
+  // Last error of the sealer loop (OK while healthy).
+  absl::Status health() const;
+  uint64_t gaps_detected() const { return gaps_detected_.load(); }
+
+ private:
+  void Loop();
+  absl::Status RunOnce();
+  absl::Status HandleOutOfRange(const kafka::OutOfRange& oor);
+  absl::Status PublishRejections(const std::vector<Rejection>& rejections);
+  void RunCommands();
+
+  Options options_;
+  std::unique_ptr<kafka::Consumer> consumer_;
+  std::unique_ptr<Applier> applier_;
+  kafka::Producer* producer_;
+  SealTracker* tracker_;
+
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> gaps_detected_{0};
+  std::thread thread_;
+
+  mutable std::mutex mu_;
+  absl::Status health_;
+  std::deque<std::function<void()>> commands_;
+};
+
+}  // namespace pdl
+
+#endif  // PDL_SERVICES_NODE_SEALER_H_
