@@ -191,7 +191,7 @@ absl::Status TopicError(absl::string_view topic, rd_kafka_resp_err_t err, const 
     case RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR:
     case RD_KAFKA_RESP_ERR_INVALID_REPLICA_ASSIGNMENT:
     case RD_KAFKA_RESP_ERR_INVALID_CONFIG:
-    case RD_KAFKA_RESP_ERR_INVALID_TOPIC_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
     case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
       return absl::InvalidArgumentError(std::move(message));
     case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
