@@ -30,7 +30,8 @@ struct MdCtxDeleter {
 // SHA-256 over the concatenation of `parts`. A digest failure means OpenSSL itself is broken (or out of memory);
 // there is no meaningful hash to return, so the process stops rather than committing a wrong one.
 Hash Digest(std::initializer_list<std::span<const uint8_t>> parts) {
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  // One context per thread, re-initialised for every digest: allocating one per hash doubles the cost of appending.
+  thread_local const std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
   bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx.get(), Sha256(), nullptr) == 1;
   for (std::span<const uint8_t> part : parts) {
     ok = ok && EVP_DigestUpdate(ctx.get(), part.data(), part.size()) == 1;

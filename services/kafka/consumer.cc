@@ -118,7 +118,8 @@ class Consumer::Impl {
         result.records.push_back(ToRecord(*message));
         continue;
       }
-      if (message->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET || message->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
+      if (message->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
+          message->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
         ReportOutOfRange(*message, result);
         continue;
       }
@@ -142,8 +143,8 @@ class Consumer::Impl {
       PartitionList list = OnePartition(topic_, partition, offset);
       ErrorPtr error(rd_kafka_seek_partitions(rk_.get(), list.get(), ToMillis(kSeekTimeout)));
       if (error != nullptr) {
-        return absl::UnavailableError(absl::StrCat("seek topic '", topic_, "' partition ", partition, ": ",
-                                                   rd_kafka_error_string(error.get())));
+        return absl::UnavailableError(
+            absl::StrCat("seek topic '", topic_, "' partition ", partition, ": ", rd_kafka_error_string(error.get())));
       }
       const rd_kafka_resp_err_t err = list->elems[0].err;
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return absl::OkStatus();
@@ -183,8 +184,8 @@ class Consumer::Impl {
 
   absl::StatusOr<Watermarks> QueryWatermarks(int32_t partition, absl::Duration timeout) {
     Watermarks marks;
-    const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk_.get(), topic_.c_str(), partition,
-                                                                     &marks.low, &marks.high, ToMillis(timeout));
+    const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk_.get(), topic_.c_str(), partition, &marks.low,
+                                                                     &marks.high, ToMillis(timeout));
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return marks;
     std::string message = absl::StrCat("watermarks of topic '", topic_, "' partition ", partition, ": ", Describe(err));
     switch (err) {
@@ -244,8 +245,7 @@ class Consumer::Impl {
       const char* name = nullptr;
       const void* value = nullptr;
       size_t size = 0;
-      for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
-           ++i) {
+      for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
         record.headers.push_back(Header{.key = name, .value = View(value, size)});
       }
     }
@@ -286,15 +286,15 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(const KafkaConfig& co
   if (topic.empty()) return absl::InvalidArgumentError("consumer topic is empty");
   absl::StatusOr<std::string> nonce = internal::RandomHex(8);
   if (!nonce.ok()) return nonce.status();
-  absl::StatusOr<internal::ConfPtr> conf = internal::BuildConf(
-      config, {},
-      {
-          {"group.id", absl::StrCat("pdl-manual-assign-", *nonce)},
-          {"enable.auto.commit", "false"},
-          {"enable.auto.offset.store", "false"},
-          {"auto.offset.reset", "error"},
-          {"enable.partition.eof", "false"},
-      });
+  absl::StatusOr<internal::ConfPtr> conf =
+      internal::BuildConf(config, {},
+                          {
+                              {"group.id", absl::StrCat("pdl-manual-assign-", *nonce)},
+                              {"enable.auto.commit", "false"},
+                              {"enable.auto.offset.store", "false"},
+                              {"auto.offset.reset", "error"},
+                              {"enable.partition.eof", "false"},
+                          });
   if (!conf.ok()) return conf.status();
   absl::StatusOr<internal::HandlePtr> rk = internal::NewHandle(internal::ClientType::kConsumer, *std::move(conf));
   if (!rk.ok()) return rk.status();
@@ -308,9 +308,7 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(const KafkaConfig& co
 Consumer::Consumer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Consumer::~Consumer() = default;
 
-absl::Status Consumer::Assign(const std::map<int32_t, int64_t>& start_offsets) {
-  return impl_->Assign(start_offsets);
-}
+absl::Status Consumer::Assign(const std::map<int32_t, int64_t>& start_offsets) { return impl_->Assign(start_offsets); }
 
 absl::StatusOr<PollResult> Consumer::Poll(size_t max_records, absl::Duration timeout) {
   return impl_->Poll(max_records, timeout);

@@ -54,8 +54,7 @@ struct Watermarks {
 
 class Consumer {
  public:
-  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Consumer>> Create(const KafkaConfig& config,
-                                                                        std::string topic);
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Consumer>> Create(const KafkaConfig& config, std::string topic);
   ~Consumer();
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;

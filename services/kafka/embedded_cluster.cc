@@ -110,7 +110,7 @@ class EmbeddedCluster::Impl {
 };
 
 absl::StatusOr<std::unique_ptr<EmbeddedCluster>> EmbeddedCluster::Start(int brokers,
-                                                                         const std::vector<TopicSpec>& topics) {
+                                                                        const std::vector<TopicSpec>& topics) {
   if (brokers < 1) {
     return absl::InvalidArgumentError(absl::StrCat("embedded Kafka: brokers is ", brokers, ", want at least 1"));
   }
@@ -126,8 +126,8 @@ absl::StatusOr<std::unique_ptr<EmbeddedCluster>> EmbeddedCluster::Start(int brok
 
   rd_kafka_mock_cluster_t* mock = rd_kafka_mock_cluster_new(owner->get(), brokers);
   if (mock == nullptr) {
-    return absl::UnavailableError(absl::StrCat("embedded Kafka: cannot start ", brokers,
-                                               " mock brokers on 127.0.0.1 (no free port or thread?)"));
+    return absl::UnavailableError(
+        absl::StrCat("embedded Kafka: cannot start ", brokers, " mock brokers on 127.0.0.1 (no free port or thread?)"));
   }
   auto impl = std::make_unique<Impl>(*std::move(owner), mock, *std::move(instance_id), brokers);
   if (absl::Status s = impl->CreateTopics(topics); !s.ok()) return s;

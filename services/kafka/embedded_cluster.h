@@ -24,7 +24,7 @@ class EmbeddedCluster {
  public:
   // Starts `brokers` brokers on 127.0.0.1 and creates `topics`.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<EmbeddedCluster>> Start(int brokers,
-                                                                             const std::vector<TopicSpec>& topics);
+                                                                              const std::vector<TopicSpec>& topics);
   ~EmbeddedCluster();
   EmbeddedCluster(const EmbeddedCluster&) = delete;
   EmbeddedCluster& operator=(const EmbeddedCluster&) = delete;

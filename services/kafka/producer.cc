@@ -35,9 +35,29 @@ constexpr absl::Duration kPartitionForMetadataTimeout = absl::Seconds(10);
 // Longest sleep between enqueue attempts while librdkafka's queue is full.
 constexpr absl::Duration kQueueFullBackoff = absl::Milliseconds(10);
 
+// Throughput settings the caller's properties may override.
+internal::Properties ProducerDefaults() {
+  return {
+      {"linger.ms", "5"},
+      {"batch.num.messages", "10000"},
+      {"queue.buffering.max.messages", "1000000"},
+      {"queue.buffering.max.kbytes", "1048576"},
+  };
+}
+
+// What "nothing accepted is lost, nothing applied twice, one subject stays in one partition" rests on.
+internal::Properties ProducerGuarantees() {
+  return {
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"partitioner", "murmur2_random"},
+  };
+}
+
 // One produced record awaiting its delivery report; the opaque librdkafka hands back.
 struct PendingDelivery {
   DeliveryCallback done;
+  int64_t timestamp_ms = 0;
 };
 
 std::string Where(absl::string_view topic, int32_t partition) {
@@ -105,20 +125,7 @@ class Producer::Impl {
   }
 
   absl::Status Init(const KafkaConfig& config) {
-    absl::StatusOr<internal::ConfPtr> conf = internal::BuildConf(
-        config,
-        {
-            {"linger.ms", "5"},
-            {"batch.num.messages", "10000"},
-            {"queue.buffering.max.messages", "1000000"},
-            {"queue.buffering.max.kbytes", "1048576"},
-            {"compression.codec", "none"},
-        },
-        {
-            {"enable.idempotence", "true"},
-            {"acks", "all"},
-            {"partitioner", "murmur2_random"},
-        });
+    absl::StatusOr<internal::ConfPtr> conf = internal::BuildConf(config, ProducerDefaults(), ProducerGuarantees());
     if (!conf.ok()) return conf.status();
     rd_kafka_conf_set_opaque(conf->get(), this);
     rd_kafka_conf_set_dr_msg_cb(conf->get(), &Impl::OnDelivery);
@@ -134,17 +141,19 @@ class Producer::Impl {
     const absl::Time deadline = absl::Now() + enqueue_timeout;
     const int32_t partition = record.partition.value_or(RD_KAFKA_PARTITION_UA);
     HeadersPtr headers = MakeHeaders(record.headers);
-    auto pending = std::make_unique<PendingDelivery>(PendingDelivery{std::move(done)});
+    const int64_t timestamp_ms = absl::ToUnixMillis(absl::Now());
+    auto pending = std::make_unique<PendingDelivery>(PendingDelivery{std::move(done), timestamp_ms});
     {
       absl::MutexLock lock(&mu_);
       pending_.insert(pending.get());
     }
     while (true) {
-      const rd_kafka_resp_err_t err = rd_kafka_producev(
-          rk_, RD_KAFKA_V_TOPIC(record.topic.c_str()), RD_KAFKA_V_PARTITION(partition),
-          RD_KAFKA_V_KEY(record.key.empty() ? nullptr : record.key.data(), record.key.size()),
-          RD_KAFKA_V_VALUE(record.value.data(), record.value.size()), RD_KAFKA_V_HEADERS(headers.get()),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(pending.get()), RD_KAFKA_V_END);
+      const rd_kafka_resp_err_t err =
+          rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(record.topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                            RD_KAFKA_V_KEY(record.key.empty() ? nullptr : record.key.data(), record.key.size()),
+                            RD_KAFKA_V_VALUE(record.value.data(), record.value.size()),
+                            RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_HEADERS(headers.get()),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(pending.get()), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         (void)headers.release();  // The message owns them now.
         (void)pending.release();  // OnDelivery (or the destructor) deletes it.
@@ -185,23 +194,21 @@ class Producer::Impl {
     auto has_result = [&outcome]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(outcome->mu) { return outcome->result.has_value(); };
     if (!outcome->mu.AwaitWithDeadline(absl::Condition(&has_result), deadline)) {
       return absl::DeadlineExceededError(absl::StrCat("record to ", where, " not acknowledged within ",
-                                                      absl::FormatDuration(timeout),
-                                                      "; it may still be delivered"));
+                                                      absl::FormatDuration(timeout), "; it may still be delivered"));
     }
     return *std::move(outcome->result);
   }
 
   absl::Status Flush(absl::Duration timeout) {
     if (WaitForDeliveries(timeout)) return absl::OkStatus();
-    return absl::DeadlineExceededError(absl::StrCat(InFlight(), " records still unacknowledged after ",
-                                                    absl::FormatDuration(timeout)));
+    return absl::DeadlineExceededError(
+        absl::StrCat(InFlight(), " records still unacknowledged after ", absl::FormatDuration(timeout)));
   }
 
   absl::StatusOr<int32_t> PartitionFor(const std::string& topic, std::string_view key) {
     if (key.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("key is empty: records without a key to ", Where(topic, RD_KAFKA_PARTITION_UA),
-                       " go to a random partition"));
+      return absl::InvalidArgumentError(absl::StrCat("key is empty: records without a key to ",
+                                                     Where(topic, RD_KAFKA_PARTITION_UA), " go to a random partition"));
     }
     rd_kafka_topic_t* handle = nullptr;
     int32_t partitions = 0;
@@ -229,26 +236,20 @@ class Producer::Impl {
     return rd_kafka_msg_partitioner_murmur2_random(handle, key.data(), key.size(), partitions, nullptr, nullptr);
   }
 
+  // Asks for every topic's metadata: a request naming the topic would let brokers that auto-create topics (the
+  // mock cluster always does) create it with their default partition count.
   absl::StatusOr<int32_t> PartitionCount(const std::string& topic, absl::Duration timeout) {
-    const std::string& name = topic;
-    rd_kafka_topic_t* handle = rd_kafka_topic_new(rk_, name.c_str(), nullptr);
-    if (handle == nullptr) {
-      return absl::InternalError(absl::StrCat("cannot create a librdkafka handle for ", Where(topic, -1), ": ",
-                                              Describe(rd_kafka_last_error())));
-    }
     const rd_kafka_metadata_t* metadata = nullptr;
-    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, 0, handle, &metadata, ToMillis(timeout));
-    rd_kafka_topic_destroy(handle);
+    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, /*all_topics=*/1, nullptr, &metadata, ToMillis(timeout));
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       std::string message = absl::StrCat("metadata for ", Where(topic, -1), ": ", Describe(err));
       if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) return absl::DeadlineExceededError(std::move(message));
       return absl::UnavailableError(std::move(message));
     }
-    absl::StatusOr<int32_t> result =
-        absl::NotFoundError(absl::StrCat(Where(topic, -1), " is missing from the cluster metadata"));
+    absl::StatusOr<int32_t> result = absl::NotFoundError(absl::StrCat(Where(topic, -1), " does not exist"));
     for (int i = 0; i < metadata->topic_cnt; ++i) {
       const rd_kafka_metadata_topic& t = metadata->topics[i];
-      if (name != t.topic) continue;
+      if (topic != t.topic) continue;
       if (t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
         result = absl::NotFoundError(absl::StrCat(Where(topic, -1), " does not exist"));
       } else if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -275,8 +276,8 @@ class Producer::Impl {
     std::array<char, 512> reason{};
     const rd_kafka_resp_err_t err = rd_kafka_fatal_error(rk_, reason.data(), reason.size());
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return absl::OkStatus();
-    return absl::InternalError(absl::StrCat("Kafka producer failed fatally (", rd_kafka_err2name(err),
-                                            "): ", reason.data()));
+    return absl::InternalError(
+        absl::StrCat("Kafka producer failed fatally (", rd_kafka_err2name(err), "): ", reason.data()));
   }
 
  private:
@@ -297,11 +298,8 @@ class Producer::Impl {
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       owned->done(DeliveryError(message->err, rd_kafka_topic_name(message->rkt), message->partition));
     } else {
-      rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
-      const int64_t timestamp = rd_kafka_message_timestamp(message, &type);
-      owned->done(Delivery{.partition = message->partition,
-                           .offset = message->offset,
-                           .timestamp_ms = type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? 0 : timestamp});
+      owned->done(
+          Delivery{.partition = message->partition, .offset = message->offset, .timestamp_ms = owned->timestamp_ms});
     }
     owned.reset();
     absl::MutexLock lock(&self->mu_);
@@ -316,8 +314,8 @@ class Producer::Impl {
       spdlog::error("kafka producer: fatal error {}: {}", rd_kafka_err2name(code), fatal.data());
       return;
     }
-    spdlog::warn("kafka producer: {} ({})", reason != nullptr ? reason : "", rd_kafka_err2name(
-                                                                              static_cast<rd_kafka_resp_err_t>(err)));
+    spdlog::warn("kafka producer: {} ({})", reason != nullptr ? reason : "",
+                 rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
   }
 
   absl::Status EnqueueError(rd_kafka_resp_err_t err, absl::string_view topic, int32_t partition,
@@ -326,8 +324,8 @@ class Producer::Impl {
     switch (err) {
       case RD_KAFKA_RESP_ERR__QUEUE_FULL:
         return absl::ResourceExhaustedError(absl::StrCat("local produce queue still full after ",
-                                                         absl::FormatDuration(enqueue_timeout), " (record to ",
-                                                         where, ")"));
+                                                         absl::FormatDuration(enqueue_timeout), " (record to ", where,
+                                                         ")"));
       case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
         return absl::InvalidArgumentError(
             absl::StrCat("record to ", where, " exceeds message.max.bytes: ", Describe(err)));

@@ -46,7 +46,9 @@ struct OutgoingRecord {
 struct Delivery {
   int32_t partition = -1;
   int64_t offset = -1;
-  // Record timestamp (ms since epoch) as the broker stored it.
+  // The record's timestamp (ms since epoch, CreateTime, set when it was enqueued): what consumers read back from
+  // CreateTime topics such as pdl's own and the embedded cluster's. (librdkafka 2.0.2's mock broker acknowledges
+  // with a fake LogAppendTime of 1234, so the acknowledgement's time is not used.)
   int64_t timestamp_ms = 0;
 };
 
@@ -77,8 +79,9 @@ class Producer {
   // INVALID_ARGUMENT for an empty key; NOT_FOUND when the topic does not exist.
   [[nodiscard]] absl::StatusOr<int32_t> PartitionFor(std::string_view topic, std::string_view key);
 
-  // Number of partitions of `topic` from cluster metadata (not cached). NOT_FOUND when the topic does not exist,
-  // DEADLINE_EXCEEDED when no broker answered within `timeout`.
+  // Number of partitions of `topic` from cluster metadata (not cached; never creates the topic, even on brokers
+  // that auto-create). NOT_FOUND when the topic does not exist, DEADLINE_EXCEEDED when no broker answered within
+  // `timeout`.
   [[nodiscard]] absl::StatusOr<int32_t> PartitionCount(std::string_view topic, absl::Duration timeout);
 
   // The cluster id reported by the brokers ("" when unknown).

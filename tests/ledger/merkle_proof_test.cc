@@ -116,8 +116,10 @@ TEST(MerkleProofOracleTest, SampledProofsOfLargeTreesMatchTheReference) {
   const std::vector<Hash> leaves = test_vectors::SyntheticLeafHashes(kLeaves);
   const MemoryNodeSource source = MemoryNodeSource::FromLeafHashes(leaves);
   std::mt19937_64 rng(6962);
-  std::vector<uint64_t> sizes = {65'535, 65'536, 65'537, 99'999, 100'000};
-  for (int i = 0; i < 6; ++i) sizes.push_back(1 + rng() % kLeaves);
+  // Each oracle proof hashes the whole prefix, so the sample stays small: the power-of-two boundary, the full
+  // tree and a few random sizes.
+  std::vector<uint64_t> sizes = {65'535, 65'536, 65'537, kLeaves};
+  for (int i = 0; i < 3; ++i) sizes.push_back(1 + rng() % kLeaves);
 
   for (uint64_t size : sizes) {
     const std::span<const Hash> d = std::span<const Hash>(leaves).first(size);

@@ -47,9 +47,13 @@ void ExpectInclusionMutationsFail(const Hash& leaf, uint64_t index, uint64_t siz
   const Hash root = root_of(size);
   ASSERT_TRUE(VerifyInclusion(leaf, index, size, proof, root).ok());
 
-  if (index > 0) EXPECT_FALSE(VerifyInclusion(leaf, index - 1, size, proof, root).ok()) << "index - 1";
+  if (index > 0) {
+    EXPECT_FALSE(VerifyInclusion(leaf, index - 1, size, proof, root).ok()) << "index - 1";
+  }
   EXPECT_FALSE(VerifyInclusion(leaf, index + 1, size, proof, root).ok()) << "index + 1";
-  if (size - 1 > index) EXPECT_FALSE(VerifyInclusion(leaf, index, size - 1, proof, root_of(size - 1)).ok()) << "size - 1";
+  if (size - 1 > index) {
+    EXPECT_FALSE(VerifyInclusion(leaf, index, size - 1, proof, root_of(size - 1)).ok()) << "size - 1";
+  }
   if (size + 1 <= max_known_size) {
     EXPECT_FALSE(VerifyInclusion(leaf, index, size + 1, proof, root_of(size + 1)).ok()) << "size + 1";
   }
@@ -68,7 +72,9 @@ void ExpectInclusionMutationsFail(const Hash& leaf, uint64_t index, uint64_t siz
   for (size_t i = 0; i + 1 < proof.size(); ++i) {
     std::vector<Hash> swapped = proof;
     std::swap(swapped[i], swapped[i + 1]);
-    if (swapped != proof) EXPECT_EQ(VerifyInclusion(leaf, index, size, swapped, root).code(), kDataLoss);
+    if (swapped != proof) {
+      EXPECT_EQ(VerifyInclusion(leaf, index, size, swapped, root).code(), kDataLoss);
+    }
   }
   for (size_t bit = 0; bit < 8 * kHashSize; ++bit) {
     for (size_t i = 0; i < proof.size(); ++i) {
@@ -92,8 +98,12 @@ void ExpectConsistencyMutationsFail(uint64_t size1, uint64_t size2, const std::v
   ASSERT_FALSE(proof.empty());
 
   EXPECT_FALSE(VerifyConsistency(size1 - 1, size2, root_of(size1 - 1), root2, proof).ok()) << "size1 - 1";
-  if (size1 + 1 < size2) EXPECT_FALSE(VerifyConsistency(size1 + 1, size2, root_of(size1 + 1), root2, proof).ok());
-  if (size2 - 1 > size1) EXPECT_FALSE(VerifyConsistency(size1, size2 - 1, root1, root_of(size2 - 1), proof).ok());
+  if (size1 + 1 < size2) {
+    EXPECT_FALSE(VerifyConsistency(size1 + 1, size2, root_of(size1 + 1), root2, proof).ok());
+  }
+  if (size2 - 1 > size1) {
+    EXPECT_FALSE(VerifyConsistency(size1, size2 - 1, root1, root_of(size2 - 1), proof).ok());
+  }
   if (size2 + 1 <= max_known_size) {
     EXPECT_FALSE(VerifyConsistency(size1, size2 + 1, root1, root_of(size2 + 1), proof).ok()) << "size2 + 1";
   }
@@ -109,7 +119,9 @@ void ExpectConsistencyMutationsFail(uint64_t size1, uint64_t size2, const std::v
   for (size_t i = 0; i + 1 < proof.size(); ++i) {
     std::vector<Hash> swapped = proof;
     std::swap(swapped[i], swapped[i + 1]);
-    if (swapped != proof) EXPECT_EQ(VerifyConsistency(size1, size2, root1, root2, swapped).code(), kDataLoss);
+    if (swapped != proof) {
+      EXPECT_EQ(VerifyConsistency(size1, size2, root1, root2, swapped).code(), kDataLoss);
+    }
   }
   for (size_t bit = 0; bit < 8 * kHashSize; ++bit) {
     for (size_t i = 0; i < proof.size(); ++i) {

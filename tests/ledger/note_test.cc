@@ -223,10 +223,15 @@ TEST(NoteTest, VerifierKeyManglingsAreRefused) {
   const absl::Status bad_id = NoteVerifier::FromKey("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW").status();
   EXPECT_EQ(bad_id.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Message(bad_id), "verifier key: key ID c74f20a4 does not match the key (want c74f20a3)");
-  const absl::Status wrong_length =
+  // Go's wrong-length key: its padding bits are not zero, which this decoder refuses before looking at the length.
+  const absl::Status go_wrong_length =
       NoteVerifier::FromKey("PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==").status();
+  EXPECT_EQ(go_wrong_length.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(go_wrong_length), HasSubstr("not canonical base64"));
+  const absl::Status wrong_length =
+      NoteVerifier::FromKey("PeterNeumann+334b3cac+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").status();
   EXPECT_EQ(wrong_length.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(Message(wrong_length), HasSubstr("Ed25519 key has 37 bytes, want 32"));
+  EXPECT_THAT(Message(wrong_length), HasSubstr("Ed25519 key has 31 bytes, want 32"));
   const absl::Status unknown_type =
       NoteVerifier::FromKey("PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW").status();
   EXPECT_EQ(unknown_type.code(), absl::StatusCode::kInvalidArgument);

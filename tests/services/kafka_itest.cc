@@ -179,6 +179,18 @@ TEST(EmbeddedClusterTest, StartsBrokersWithTopicsAndAFreshInstanceId) {
   EXPECT_TRUE(producer->Health().ok()) << producer->Health();
 }
 
+TEST(EmbeddedClusterTest, MissingTopicIsNotFoundAndNotAutoCreated) {
+  auto cluster = StartCluster({{.name = "present", .partitions = 2}});
+  ASSERT_NE(cluster, nullptr);
+  auto producer = MakeProducer(cluster->bootstrap());
+  ASSERT_NE(producer, nullptr);
+  absl::StatusOr<int32_t> missing = producer->PartitionCount("absent", absl::Seconds(5));
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound) << missing.status();
+  EXPECT_THAT(missing.status().message(), HasSubstr("'absent'"));
+  EXPECT_EQ(producer->PartitionFor("absent", "k").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(producer->PartitionCount("absent", absl::Seconds(5)).status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST(EmbeddedClusterTest, RejectsInvalidSpecs) {
   EXPECT_EQ(EmbeddedCluster::Start(0, {}).status().code(), absl::StatusCode::kInvalidArgument);
   absl::Status zero = EmbeddedCluster::Start(1, {{.name = "t", .partitions = 0}}).status();
@@ -196,7 +208,7 @@ TEST(KafkaConfigTest, RejectsABadPropertyByName) {
   absl::Status unknown = Consumer::Create(ConfigFor(kUnreachable, {{"no.such.property", "1"}}), "t").status();
   EXPECT_EQ(unknown.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(unknown.message(), HasSubstr("'no.such.property'"));
-  absl::Status secret = Producer::Create(ConfigFor(kUnreachable, {{"sasl.mechanism", "hunter2"}})).status();
+  absl::Status secret = Producer::Create(ConfigFor(kUnreachable, {{"sasl.oauthbearer.method", "hunter2"}})).status();
   EXPECT_EQ(secret.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(secret.message(), Not(HasSubstr("hunter2")));
 }
@@ -209,8 +221,12 @@ TEST(KafkaRoundTripTest, RecordKeepsKeyValueHeadersAndTimestamp) {
 
   const std::string value("\x0a\x03\x00\xff payload", 12);
   const std::vector<Header> headers = {
-      {"ce_specversion", "1.0"},       {"ce_id", "evt-1"},      {"ce_type", "pdl.v1.DataShared"},
-      {"content-type", "application/protobuf"}, {"ce_empty", ""}, {"ce_id", "second-with-same-key"},
+      {"ce_specversion", "1.0"},
+      {"ce_id", "evt-1"},
+      {"ce_type", "pdl.v1.DataShared"},
+      {"content-type", "application/protobuf"},
+      {"ce_empty", ""},
+      {"ce_id", "second-with-same-key"},
   };
   const int64_t before_ms = absl::ToUnixMillis(absl::Now());
   absl::StatusOr<Delivery> delivery = producer->ProduceSync(
@@ -288,10 +304,9 @@ TEST(KafkaProducerTest, IdempotenceSurvivesFailedProduceRequestsExactlyOnceInOrd
   auto cluster = StartCluster({{.name = "idem", .partitions = 1}});
   ASSERT_NE(cluster, nullptr);
   // The caller's attempt to weaken the guarantees must lose; small batches put several requests in flight.
-  auto producer = MakeProducer(cluster->bootstrap(), {{"enable.idempotence", "false"},
-                                                      {"acks", "1"},
-                                                      {"batch.num.messages", "5"},
-                                                      {"max.in.flight", "5"}});
+  auto producer = MakeProducer(
+      cluster->bootstrap(),
+      {{"enable.idempotence", "false"}, {"acks", "1"}, {"batch.num.messages", "5"}, {"max.in.flight", "5"}});
   ASSERT_NE(producer, nullptr);
   ASSERT_TRUE(producer->ProduceSync({.topic = "idem", .key = "k", .value = "warm-up"}, absl::Seconds(10)).ok());
 
@@ -368,8 +383,9 @@ class KafkaConsumerTest : public ::testing::Test {
 
   void ProduceToZero(int n) {
     for (int i = 0; i < n; ++i) {
-      ASSERT_TRUE(producer_->Produce({.topic = "log", .partition = 0, .key = "k", .value = absl::StrCat(next_++)},
-                                     [](absl::StatusOr<Delivery> d) { EXPECT_TRUE(d.ok()) << d.status(); })
+      ASSERT_TRUE(producer_
+                      ->Produce({.topic = "log", .partition = 0, .key = "k", .value = absl::StrCat(next_++)},
+                                [](absl::StatusOr<Delivery> d) { EXPECT_TRUE(d.ok()) << d.status(); })
                       .ok());
     }
     ASSERT_TRUE(producer_->Flush(absl::Seconds(10)).ok());
@@ -413,6 +429,22 @@ TEST_F(KafkaConsumerTest, PauseHoldsRecordsAndResumeDeliversThemInOrder) {
   EXPECT_THAT(paused->records, IsEmpty());
   ASSERT_TRUE(consumer_->Resume(0).ok());
   EXPECT_THAT(Offsets(PollFor(*consumer_, 3).records), ElementsAre(50, 51, 52));
+}
+
+// The sealer's alarm path on a real cluster: stop the partition at the gap, later acknowledge and resume.
+TEST_F(KafkaConsumerTest, PausedPartitionSeeksAndResumesAfterAGap) {
+  ASSERT_TRUE(consumer_->Assign({{0, 0}}).ok());
+  ASSERT_EQ(PollFor(*consumer_, kRecords).records.size(), static_cast<size_t>(kRecords));
+  ASSERT_TRUE(consumer_->Pause(0).ok());
+  ASSERT_TRUE(consumer_->Seek(0, 10).ok());
+  absl::StatusOr<PollResult> paused = consumer_->Poll(100, absl::Milliseconds(500));
+  ASSERT_TRUE(paused.ok()) << paused.status();
+  EXPECT_THAT(paused->records, IsEmpty()) << "a seek must not unpause";
+  ASSERT_TRUE(consumer_->Resume(0).ok());
+  PollResult resumed = PollFor(*consumer_, kRecords - 10);
+  ASSERT_EQ(resumed.records.size(), static_cast<size_t>(kRecords - 10));
+  EXPECT_EQ(resumed.records.front().offset, 10);
+  EXPECT_EQ(resumed.records.back().offset, kRecords - 1);
 }
 
 TEST_F(KafkaConsumerTest, RejectsInvalidArguments) {
@@ -479,7 +511,13 @@ TEST(KafkaGapTest, DeletedRecordsAreReportedOutOfRangeAndSeekResumes) {
   EXPECT_THAT(silent->records, IsEmpty());
   EXPECT_THAT(silent->out_of_range, IsEmpty());
 
+  // As the sealer does on a real cluster: keep it paused until an operator acknowledges the gap.
+  ASSERT_TRUE(consumer->Pause(0).ok());
   ASSERT_TRUE(consumer->Seek(0, marks->low).ok());
+  absl::StatusOr<PollResult> held = consumer->Poll(1000, absl::Milliseconds(500));
+  ASSERT_TRUE(held.ok()) << held.status();
+  EXPECT_THAT(held->records, IsEmpty());
+  ASSERT_TRUE(consumer->Resume(0).ok());
   const size_t remaining = static_cast<size_t>(marks->high - marks->low);
   PollResult resumed = PollFor(*consumer, remaining, absl::Seconds(20));
   ASSERT_EQ(resumed.records.size(), remaining);
@@ -510,8 +548,8 @@ TEST(KafkaFailureTest, UnreachableBrokerFailsWithinMessageTimeout) {
   auto producer = MakeProducer(kUnreachable, {{"message.timeout.ms", "1500"}});
   ASSERT_NE(producer, nullptr);
   const absl::Time start = absl::Now();
-  absl::StatusOr<Delivery> d = producer->ProduceSync(
-      {.topic = kEventsTopic, .key = "subject-1", .value = "personal"}, absl::Seconds(10));
+  absl::StatusOr<Delivery> d =
+      producer->ProduceSync({.topic = kEventsTopic, .key = "subject-1", .value = "personal"}, absl::Seconds(10));
   EXPECT_LT(absl::Now() - start, absl::Seconds(8));
   EXPECT_EQ(d.status().code(), absl::StatusCode::kUnavailable) << d.status();
   EXPECT_THAT(d.status().message(), HasSubstr("_MSG_TIMED_OUT"));
@@ -523,14 +561,21 @@ TEST(KafkaFailureTest, UnreachableBrokerFailsWithinMessageTimeout) {
 TEST(KafkaFailureTest, BrokerDownFailsDeliveryAndRecovers) {
   auto cluster = StartCluster({{.name = "down", .partitions = 1}});
   ASSERT_NE(cluster, nullptr);
-  auto producer = MakeProducer(cluster->bootstrap(), {{"message.timeout.ms", "1500"}});
+  auto producer = MakeProducer(
+      cluster->bootstrap(),
+      {{"message.timeout.ms", "1500"}, {"reconnect.backoff.ms", "50"}, {"reconnect.backoff.max.ms", "200"}});
   ASSERT_NE(producer, nullptr);
   ASSERT_TRUE(producer->ProduceSync({.topic = "down", .key = "k", .value = "0"}, absl::Seconds(10)).ok());
   ASSERT_TRUE(cluster->SetBrokerDown(1).ok());
   absl::StatusOr<Delivery> lost = producer->ProduceSync({.topic = "down", .key = "k", .value = "1"}, absl::Seconds(10));
   EXPECT_EQ(lost.status().code(), absl::StatusCode::kUnavailable) << lost.status();
   ASSERT_TRUE(cluster->SetBrokerUp(1).ok());
-  absl::StatusOr<Delivery> back = producer->ProduceSync({.topic = "down", .key = "k", .value = "2"}, absl::Seconds(10));
+  // UNAVAILABLE means "try again": once the producer has reconnected, the same call succeeds.
+  absl::StatusOr<Delivery> back = absl::UnavailableError("not tried");
+  for (const absl::Time deadline = absl::Now() + absl::Seconds(20); !back.ok() && absl::Now() < deadline;) {
+    back = producer->ProduceSync({.topic = "down", .key = "k", .value = "2"}, absl::Seconds(10));
+    if (!back.ok()) EXPECT_EQ(back.status().code(), absl::StatusCode::kUnavailable) << back.status();
+  }
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(cluster->SetBrokerDown(7).code(), absl::StatusCode::kInvalidArgument);
 }

@@ -84,7 +84,9 @@ absl::StatusOr<HandlePtr> NewHandle(ClientType type, ConfPtr conf) {
 
 void LogToSpdlog(int level, std::string_view facility, std::string_view line) {
   spdlog::level::level_enum spd_level = spdlog::level::debug;
-  if (level <= 2) {
+  if (facility == "FAIL") {
+    // Connection failures: the error callback or the consumer's Poll reports them already.
+  } else if (level <= 2) {
     spd_level = spdlog::level::critical;
   } else if (level == 3) {
     spd_level = spdlog::level::err;
