@@ -42,8 +42,7 @@ absl::StatusOr<std::string> Checkpoint::Format() const {
       return status;
     }
   }
-  std::string text =
-      absl::StrCat(origin, "\n", size, "\n", internal::Base64Encode(merkle::HashBytes(root_hash)), "\n");
+  std::string text = absl::StrCat(origin, "\n", size, "\n", internal::Base64Encode(merkle::HashBytes(root_hash)), "\n");
   for (const std::string& extension : extensions) absl::StrAppend(&text, extension, "\n");
   return text;
 }
@@ -61,8 +60,8 @@ absl::StatusOr<Checkpoint> Checkpoint::Parse(std::string_view text) {
     rest.remove_prefix(eol + 1);
   }
   if (lines.size() < 3) {
-    return absl::InvalidArgumentError(absl::StrCat("checkpoint has ", lines.size(),
-                                                   " lines, want at least 3 (origin, tree size, root hash)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoint has ", lines.size(), " lines, want at least 3 (origin, tree size, root hash)"));
   }
 
   Checkpoint checkpoint;
@@ -71,9 +70,8 @@ absl::StatusOr<Checkpoint> Checkpoint::Parse(std::string_view text) {
 
   std::optional<uint64_t> size = ParseSize(lines[1]);
   if (!size) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("checkpoint tree size (line 2) '", ToAbsl(lines[1]),
-                     "' is not a decimal number without leading zeros below 2^64"));
+    return absl::InvalidArgumentError(absl::StrCat("checkpoint tree size (line 2) '", ToAbsl(lines[1]),
+                                                   "' is not a decimal number without leading zeros below 2^64"));
   }
   checkpoint.size = *size;
 
@@ -105,8 +103,8 @@ absl::StatusOr<Checkpoint> OpenCheckpoint(std::string_view signed_note, std::str
   absl::StatusOr<Checkpoint> checkpoint = Checkpoint::Parse(note->text);
   if (!checkpoint.ok()) return checkpoint.status();
   if (checkpoint->origin != origin) {
-    return absl::FailedPreconditionError(absl::StrCat("checkpoint origin '", checkpoint->origin, "' is not '",
-                                                      ToAbsl(origin), "'"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("checkpoint origin '", checkpoint->origin, "' is not '", ToAbsl(origin), "'"));
   }
   return checkpoint;
 }

@@ -336,8 +336,7 @@ absl::StatusOr<OpenedNote> OpenNote(std::string_view note, std::span<const NoteV
     for (const NoteSignature& signature : opened.unverified) {
       absl::StrAppend(&unknown, unknown.empty() ? "" : ", ", KeyLabel(signature.name, signature.key_id));
     }
-    return absl::FailedPreconditionError(
-        absl::StrCat("note: no signature from a known key (signed by ", unknown, ")"));
+    return absl::FailedPreconditionError(absl::StrCat("note: no signature from a known key (signed by ", unknown, ")"));
   }
   return opened;
 }

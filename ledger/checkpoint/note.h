@@ -114,9 +114,9 @@ struct NoteSignature {
 };
 
 struct OpenedNote {
-  std::string text;                         // Includes its final newline.
-  std::vector<NoteSignature> verified;      // From known keys, all verified; never empty. Repeats dropped.
-  std::vector<NoteSignature> unverified;    // From unknown keys, not checked. Repeats dropped.
+  std::string text;                       // Includes its final newline.
+  std::vector<NoteSignature> verified;    // From known keys, all verified; never empty. Repeats dropped.
+  std::vector<NoteSignature> unverified;  // From unknown keys, not checked. Repeats dropped.
 };
 
 // The signed note: `text`, a blank line and one signature line per signer, in order. INVALID_ARGUMENT when the

@@ -84,16 +84,15 @@ std::string HashToHex(const Hash& hash) {
 
 absl::StatusOr<Hash> HashFromHex(std::string_view hex) {
   if (hex.size() != 2 * kHashSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("hex hash has ", hex.size(), " characters, want ", 2 * kHashSize));
+    return absl::InvalidArgumentError(absl::StrCat("hex hash has ", hex.size(), " characters, want ", 2 * kHashSize));
   }
   Hash out;
   for (size_t i = 0; i < kHashSize; ++i) {
     int hi = HexValue(hex[2 * i]);
     int lo = HexValue(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) {
-      return absl::InvalidArgumentError(absl::StrCat("hex hash has a non-hexadecimal character at offset ",
-                                                     hi < 0 ? 2 * i : 2 * i + 1));
+      return absl::InvalidArgumentError(
+          absl::StrCat("hex hash has a non-hexadecimal character at offset ", hi < 0 ? 2 * i : 2 * i + 1));
     }
     out[i] = static_cast<uint8_t>(hi << 4 | lo);
   }

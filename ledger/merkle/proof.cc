@@ -40,8 +40,7 @@ absl::StatusOr<std::vector<Hash>> HashSubtrees(const NodeSource& source, const s
   std::vector<Hash> hashes;
   hashes.reserve(subtrees.size());
   for (size_t i = 0; i < subtrees.size(); ++i) {
-    hashes.push_back(
-        FoldRight(std::span<const Hash>(nodes->data() + first_id[i], first_id[i + 1] - first_id[i])));
+    hashes.push_back(FoldRight(std::span<const Hash>(nodes->data() + first_id[i], first_id[i + 1] - first_id[i])));
   }
   return hashes;
 }

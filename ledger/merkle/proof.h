@@ -24,8 +24,7 @@ namespace pdl::merkle {
 
 // The audit path of leaf `index` in the tree of `size` leaves, leaf-side sibling first.
 // Requires index < size (INVALID_ARGUMENT otherwise).
-[[nodiscard]] absl::StatusOr<std::vector<Hash>> InclusionProof(const NodeSource& source, uint64_t index,
-                                                               uint64_t size);
+[[nodiscard]] absl::StatusOr<std::vector<Hash>> InclusionProof(const NodeSource& source, uint64_t index, uint64_t size);
 
 // The consistency proof from the tree of `size1` leaves to the tree of `size2` leaves; empty when
 // size1 == 0 or size1 == size2 (no reads). Requires size1 <= size2 (INVALID_ARGUMENT otherwise).

@@ -9,17 +9,15 @@
 // old size nodes in all). The storage layer writes those nodes into the same RocksDB WriteBatch as the log entry,
 // so the stored nodes always describe the stored leaves; Root() is the tree head of the new size.
 //
-// Typical use by the sealer:
-//
-//   ASSIGN_OR_RETURN(TreeAppender appender, TreeAppender::Load(node_source, stored_size));  // once, at start
-//   std::vector<Node> nodes;
-//   for (const std::string& record : batch) RETURN_IF_ERROR(appender.Append(LeafHash(record), &nodes));
-//   // put `nodes` and the records into the batch; Root() and size() go into the checkpoint.
+// The sealer loads the appender once per partition (Load with the stored tree size), then for each batch calls
+// Append(LeafHash(record), &nodes) per record, puts `nodes` into the WriteBatch beside the records, and takes
+// Root() and size() for the partition's checkpoint.
 //
 // If the batch fails to commit, the appender is ahead of the store: discard it (or keep a copy taken before the
 // batch) and Load again. Thread-compatible: concurrent const calls are safe, Append needs exclusive access.
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"

@@ -16,8 +16,7 @@ absl::Status WrongProofSize(size_t got, uint64_t want) {
 
 absl::Status RootMismatch(std::string_view what, const Hash& calculated, const Hash& expected) {
   return absl::DataLossError(absl::StrCat("calculated ", absl::string_view(what.data(), what.size()), " ",
-                                          HashToHex(calculated), " does not match the expected ",
-                                          HashToHex(expected)));
+                                          HashToHex(calculated), " does not match the expected ", HashToHex(expected)));
 }
 
 // The number of levels, counted from the bottom, at which the path from leaf `index` to the root has a sibling
@@ -99,15 +98,15 @@ absl::Status VerifyConsistency(uint64_t size1, uint64_t size2, const Hash& root1
   }
   if (size1 == size2) {
     if (root1 != root2) {
-      return absl::DataLossError(absl::StrCat("roots differ for equal tree sizes ", size1, ": ", HashToHex(root1),
-                                              " and ", HashToHex(root2)));
+      return absl::DataLossError(
+          absl::StrCat("roots differ for equal tree sizes ", size1, ": ", HashToHex(root1), " and ", HashToHex(root2)));
     }
     return absl::OkStatus();
   }
   if (size1 == 0) {
     if (root1 != EmptyRoot()) {
-      return absl::DataLossError(
-          absl::StrCat("root1 ", HashToHex(root1), " of tree size 0 is not the empty tree root ", HashToHex(EmptyRoot())));
+      return absl::DataLossError(absl::StrCat("root1 ", HashToHex(root1), " of tree size 0 is not the empty tree root ",
+                                              HashToHex(EmptyRoot())));
     }
     return absl::OkStatus();
   }

@@ -4,10 +4,11 @@
 // The one RAII owner of a librdkafka consumer handle.
 //
 // Manual assignment only: no consumer-group rebalancing, no auto commit, no committed offsets are used (the
-// group.id librdkafka requires is random and never committed to); the caller says where each partition starts
-// (the offsets it stored itself). auto.offset.reset is "error": when a partition's next offset is no longer in
-// Kafka (deleted by retention), Poll reports it once in `out_of_range` and the partition delivers nothing more until
-// the caller calls Seek. It never jumps silently.
+// group.id librdkafka requires is "pdl-manual-assign-<random hex>", never joined nor committed to, so ACLs need not
+// grant it anything); the caller says where each partition starts (the offsets it stored itself).
+// auto.offset.reset is "error": when a partition's next offset is no longer in Kafka (deleted by retention), Poll
+// reports it once in `out_of_range` and the partition delivers nothing more until the caller calls Seek. It never
+// jumps silently.
 //
 // Not thread-safe: one thread owns a Consumer.
 

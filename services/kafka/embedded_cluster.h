@@ -7,8 +7,10 @@
 // partition holds more than 5 MiB or 100000 batches, moving the log start offset). Idempotent producers are
 // supported (sequence numbers are checked); the Admin API is not, so topics are created here, by Start.
 //
-// Thread-safe after Start; the destructor stops the brokers (clients should be destroyed first).
+// Thread-safe after Start; the destructor stops the brokers (clients should be destroyed first) and takes about a
+// second (the brokers' I/O thread wakes up once a second).
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,7 +24,9 @@ namespace pdl::kafka {
 
 class EmbeddedCluster {
  public:
-  // Starts `brokers` brokers on 127.0.0.1 and creates `topics`.
+  // Starts `brokers` brokers on 127.0.0.1 and creates `topics`. INVALID_ARGUMENT for brokers < 1 or a bad spec.
+  // The brokers also create, with 4 partitions, any unknown topic a client asks metadata for — producing to a
+  // misspelt topic creates it.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<EmbeddedCluster>> Start(int brokers,
                                                                               const std::vector<TopicSpec>& topics);
   ~EmbeddedCluster();

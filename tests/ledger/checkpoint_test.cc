@@ -21,9 +21,7 @@ constexpr char kSpecBody[] =
     "20852163\n"
     "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
 
-Checkpoint Sample() {
-  return Checkpoint{"pdl.example/ledger/partition/3", 42, merkle::LeafHash("head"), {}};
-}
+Checkpoint Sample() { return Checkpoint{"pdl.example/ledger/partition/3", 42, merkle::LeafHash("head"), {}}; }
 
 TEST(CheckpointTest, ParsesAndFormatsTheSpecExample) {
   absl::StatusOr<Checkpoint> checkpoint = Checkpoint::Parse(kSpecBody);
@@ -132,8 +130,7 @@ TEST_F(SignedCheckpointTest, AnyFlippedByteIsRejected) {
       flipped[i] = static_cast<char>(flipped[i] ^ mask);
       const absl::Status status = OpenCheckpoint(flipped, checkpoint.origin, verifiers_).status();
       ASSERT_FALSE(status.ok()) << "byte " << i << " mask " << mask;
-      ASSERT_TRUE(status.code() == absl::StatusCode::kInvalidArgument ||
-                  status.code() == absl::StatusCode::kDataLoss ||
+      ASSERT_TRUE(status.code() == absl::StatusCode::kInvalidArgument || status.code() == absl::StatusCode::kDataLoss ||
                   status.code() == absl::StatusCode::kFailedPrecondition)
           << status;
     }

@@ -1,17 +1,16 @@
-#include "ledger/merkle/hasher.h"
-
 #include <cctype>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ledger/merkle/hasher.h"
 #include "merkle_test_vectors.h"
 
 namespace pdl::merkle {
 namespace {
 
-using ::testing::HasSubstr;
 using test_vectors::MustHash;
+using ::testing::HasSubstr;
 
 // Vectors of transparency-dev/merkle rfc6962/rfc6962_test.go.
 TEST(MerkleHasherTest, EmptyRootIsSha256OfNothing) {

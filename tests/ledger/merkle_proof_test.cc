@@ -1,5 +1,3 @@
-#include "ledger/merkle/proof.h"
-
 #include <bit>
 #include <cstdint>
 #include <random>
@@ -10,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "ledger/merkle/hasher.h"
 #include "ledger/merkle/memory_node_source.h"
+#include "ledger/merkle/proof.h"
 #include "merkle_reference.h"
 #include "merkle_test_vectors.h"
 

@@ -129,8 +129,7 @@ TEST_F(MerklePropertyTest, ConsistencyProverVerifierAndOracleAgree) {
     uint64_t damaged_size2 = size2;
     Damage(damaged, damaged_root2, damaged_size1, damaged_size2);
     const Hash damaged_root1 = damaged_size1 == size1 ? root1 : reference::Mth(Prefix(damaged_size1));
-    const absl::Status status =
-        VerifyConsistency(damaged_size1, damaged_size2, damaged_root1, damaged_root2, damaged);
+    const absl::Status status = VerifyConsistency(damaged_size1, damaged_size2, damaged_root1, damaged_root2, damaged);
     ASSERT_FALSE(status.ok());
     ASSERT_TRUE(status.code() == absl::StatusCode::kInvalidArgument || status.code() == absl::StatusCode::kDataLoss)
         << status;

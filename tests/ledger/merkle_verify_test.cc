@@ -1,5 +1,3 @@
-#include "ledger/merkle/verify.h"
-
 #include <cstdint>
 #include <span>
 #include <string>
@@ -11,15 +9,16 @@
 #include "ledger/merkle/hasher.h"
 #include "ledger/merkle/memory_node_source.h"
 #include "ledger/merkle/proof.h"
+#include "ledger/merkle/verify.h"
 #include "merkle_reference.h"
 #include "merkle_test_vectors.h"
 
 namespace pdl::merkle {
 namespace {
 
+using test_vectors::FlipBit;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-using test_vectors::FlipBit;
 
 constexpr auto kInvalid = absl::StatusCode::kInvalidArgument;
 constexpr auto kDataLoss = absl::StatusCode::kDataLoss;

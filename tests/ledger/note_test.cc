@@ -125,8 +125,8 @@ TEST(NoteTest, BadSignatureOfKnownKeyIsDataLoss) {
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
 
   // A valid signature does not excuse a bad one from the same key.
-  status = OpenNote(std::string(kText) + "\n" + kPeterSig + sig.substr(0, 60) + "ABCD" + sig.substr(60), peter)
-               .status();
+  status =
+      OpenNote(std::string(kText) + "\n" + kPeterSig + sig.substr(0, 60) + "ABCD" + sig.substr(60), peter).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
 }
 
@@ -139,8 +139,9 @@ TEST(NoteTest, RepeatedSignaturesAreReportedOnce) {
   ASSERT_TRUE(opened.ok()) << opened.status();
   EXPECT_EQ(opened->verified.size(), 1u);
   ASSERT_EQ(opened->unverified.size(), 2u);
-  EXPECT_EQ(opened->unverified[1].base64, enoch_abcd.substr(std::string("— EnochRoot ").size(),
-                                                            enoch_abcd.size() - std::string("— EnochRoot ").size() - 1));
+  EXPECT_EQ(opened->unverified[1].base64,
+            enoch_abcd.substr(std::string("— EnochRoot ").size(),
+                              enoch_abcd.size() - std::string("— EnochRoot ").size() - 1));
 }
 
 TEST(NoteTest, MalformedNotesAreInvalidArgument) {
@@ -156,13 +157,16 @@ TEST(NoteTest, MalformedNotesAreInvalidArgument) {
       {text + "\n" + sig.substr(0, sig.size() - 1), "note: last signature line does not end in a newline"},
       {"\x01" + text + "\n" + sig, "note: control character 0x01 at byte 0"},
       {"\xff" + text + "\n" + sig, "note: invalid UTF-8 at byte 0"},
-      {text + "\n" + "— Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n",
+      {text + "\n" +
+           "— Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n",
        "note: signature line 1: signature is not canonical base64"},
       {text + "\n" + sig + "Unexpected line.\n", "note: signature line 2 does not start with an em dash and a space"},
       {text + "\n" + "— PeterNeumann\n", "note: signature line 1 has no space between key name and signature"},
-      {text + "\n" + "— a+b x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n",
+      {text + "\n" +
+           "— a+b x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n",
        "note: signature line 1: key name contains '+' at byte 1"},
-      {text + "\n" + "— PeterNeumann AAAA\n", "note: signature line 1: signature has 3 bytes, want a 4-byte key ID and a signature"},
+      {text + "\n" + "— PeterNeumann AAAA\n",
+       "note: signature line 1: signature has 3 bytes, want a 4-byte key ID and a signature"},
       {text + "\r\n" + sig, "note: control character 0x0d"},
   };
   for (const auto& c : cases) {
@@ -220,7 +224,8 @@ TEST(NoteTest, VerifierKeyManglingsAreRefused) {
     ++changed[i];
     EXPECT_FALSE(NoteVerifier::FromKey(changed).ok()) << changed;
   }
-  const absl::Status bad_id = NoteVerifier::FromKey("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW").status();
+  const absl::Status bad_id =
+      NoteVerifier::FromKey("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW").status();
   EXPECT_EQ(bad_id.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Message(bad_id), "verifier key: key ID c74f20a4 does not match the key (want c74f20a3)");
   // Go's wrong-length key: its padding bits are not zero, which this decoder refuses before looking at the length.
@@ -297,7 +302,12 @@ TEST(NoteTest, SignRefusesTextsThatCannotBeOpened) {
 }
 
 TEST(NoteTest, KeyNamesFollowTheSpec) {
-  for (const char* bad : {"", "a+b", "a b", "a\tb", "a\xe2\x80\x83" "b", "a\xc2\xa0" "b", "\xff"}) {
+  for (const char* bad : {"", "a+b", "a b", "a\tb",
+                          "a\xe2\x80\x83"
+                          "b",
+                          "a\xc2\xa0"
+                          "b",
+                          "\xff"}) {
     absl::StatusOr<NoteSigner> signer = NoteSigner::Generate(bad);
     EXPECT_EQ(signer.status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }

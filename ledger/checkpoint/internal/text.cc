@@ -85,8 +85,8 @@ absl::Status CheckNoteCharacters(std::string_view text, std::string_view what) {
     const size_t len = DecodeRune(text.substr(i), rune);
     if (len == 0) return absl::InvalidArgumentError(absl::StrCat(ToAbsl(what), ": invalid UTF-8 at byte ", i));
     if (rune < 0x20 && rune != '\n') {
-      return absl::InvalidArgumentError(absl::StrFormat("%s: control character 0x%02x at byte %d",
-                                                        std::string(what), static_cast<uint32_t>(rune), i));
+      return absl::InvalidArgumentError(absl::StrFormat("%s: control character 0x%02x at byte %d", std::string(what),
+                                                        static_cast<uint32_t>(rune), i));
     }
     i += len;
   }
