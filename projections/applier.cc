@@ -7,9 +7,12 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/event_codec.h"
 #include "ledger/event_validator.h"
+#include "ledger/checkpoint/checkpoint.h"
 #include "ledger/field_error.h"
+#include "ledger/merkle/hasher.h"
 #include "projections/keys.h"
 #include "projections/store.h"
+#include "projections/tree_store.h"
 #include "rocksdb/write_batch.h"
 
 namespace pdl {
@@ -74,10 +77,12 @@ PreparedBatch::~PreparedBatch() = default;
 PreparedBatch::PreparedBatch(PreparedBatch&&) noexcept = default;
 PreparedBatch& PreparedBatch::operator=(PreparedBatch&&) noexcept = default;
 
-absl::StatusOr<std::unique_ptr<Applier>> Applier::Create(Store* store, std::string cluster_id, int partitions) {
+absl::StatusOr<std::unique_ptr<Applier>> Applier::Create(Store* store, std::string cluster_id, int partitions,
+                                                         ApplierOptions options) {
   if (partitions <= 0) return absl::InvalidArgumentError("partitions must be positive");
-  auto applier = std::unique_ptr<Applier>(new Applier(store, std::move(cluster_id)));
+  auto applier = std::unique_ptr<Applier>(new Applier(store, std::move(cluster_id), std::move(options)));
   applier->cursors_.resize(partitions);
+  applier->trees_.resize(partitions);
   for (int p = 0; p < partitions; ++p) {
     auto stored = store->Get(Cf::kOffsets, keys::PartitionKey(p));
     if (!stored.ok()) return stored.status();
@@ -106,6 +111,18 @@ std::map<int32_t, int64_t> Applier::StartOffsets() const {
 }
 
 const PartitionCursor& Applier::cursor(uint32_t partition) const { return cursors_.at(partition); }
+
+absl::StatusOr<merkle::TreeAppender> Applier::CommittedTree(uint32_t partition) {
+  if (!trees_[partition].has_value()) {
+    auto loaded = merkle::TreeAppender::Load(RocksNodeSource(*store_, partition), cursors_[partition].next_seq());
+    if (!loaded.ok()) {
+      return absl::DataLossError(absl::StrCat("tree of partition ", partition, " cannot be resumed at size ",
+                                              cursors_[partition].next_seq(), ": ", loaded.status().message()));
+    }
+    trees_[partition] = std::move(*loaded);
+  }
+  return *trees_[partition];
+}
 
 absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records) {
   PreparedBatch prepared;
@@ -209,7 +226,24 @@ absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records)
                              .recorded_at = recorded_at,
                              .event_bytes = record.value,
                              .policy_version = ""});
-    const std::string leaf_hash = Sha256(std::string(1, '\0') + sealed);
+    auto tree = prepared.trees_.find(record.partition);
+    if (tree == prepared.trees_.end()) {
+      auto committed = CommittedTree(record.partition);
+      if (!committed.ok()) return committed.status();
+      tree = prepared.trees_.emplace(record.partition, std::move(*committed)).first;
+    }
+    if (tree->second.size() != seq) {
+      return absl::DataLossError(absl::StrCat("partition ", record.partition, ": tree size ", tree->second.size(),
+                                              " differs from the next seq ", seq));
+    }
+    const merkle::Hash leaf = merkle::LeafHash(sealed);
+    std::vector<merkle::Node> nodes;
+    if (absl::Status s = tree->second.Append(leaf, &nodes); !s.ok()) return s;
+    for (const merkle::Node& node : nodes) {
+      batch.Put(store_->cf(Cf::kTree), TreeNodeKey(record.partition, node.id.level, node.id.index),
+                rocksdb::Slice(reinterpret_cast<const char*>(node.hash.data()), node.hash.size()));
+    }
+    const std::string leaf_hash(merkle::HashBytes(leaf));
 
     EventIdEntry entry;
     entry.set_partition(record.partition);
@@ -232,6 +266,21 @@ absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records)
   for (const auto& [partition, cursor] : prepared.cursors_) {
     batch.Put(store_->cf(Cf::kOffsets), keys::PartitionKey(partition), cursor.SerializeAsString());
   }
+  for (const auto& [partition, tree] : prepared.trees_) {
+    pdl::v1::TreeHead head;
+    head.set_size(tree.size());
+    const merkle::Hash root = tree.Root();
+    head.set_root_hash(std::string(merkle::HashBytes(root)));
+    if (options_.signer != nullptr) {
+      checkpoint::Checkpoint cp{.origin = absl::StrCat(options_.origin_prefix, "/", partition),
+                                .size = tree.size(),
+                                .root_hash = root};
+      auto note = checkpoint::SignCheckpoint(cp, *options_.signer);
+      if (!note.ok()) return note.status();
+      head.set_signed_checkpoint(*note);
+    }
+    batch.Put(store_->cf(Cf::kHeads), keys::PartitionKey(partition), head.SerializeAsString());
+  }
   return prepared;
 }
 
@@ -240,6 +289,7 @@ absl::Status Applier::Commit(PreparedBatch batch) {
     if (absl::Status s = store_->Write(batch.batch_.get()); !s.ok()) return s;
   }
   for (auto& [partition, cursor] : batch.cursors_) cursors_[partition] = std::move(cursor);
+  for (auto& [partition, tree] : batch.trees_) trees_[partition] = std::move(tree);
   return absl::OkStatus();
 }
 

@@ -6,26 +6,30 @@
 // A batch is applied in two steps so that nothing is lost:
 //   1. Prepare(records): decode, validate (the same rules as gRPC ingest, with the record timestamp as "now"),
 //      deduplicate by event_id, assign dense per-partition seqs, and stage ONE RocksDB WriteBatch holding the
-//      sealed records, the event-id index, the subject timeline, the rejected records, outbox clean-up and the
-//      next offset per partition. Returns the rejections, which the caller publishes to the rejected topic.
+//      sealed records, the Merkle tree nodes they complete, each touched partition's tree head with a signed
+//      checkpoint, the event-id index, the subject timeline, the rejected records, outbox clean-up and the next
+//      offset per partition. Returns the rejections, which the caller publishes to the rejected topic.
 //   2. Commit(batch): after the rejections are durable, writes the WriteBatch atomically; a crash before it
 //      leaves none of the batch, after it all of it. In-memory cursors advance only on success.
 // On start, StartOffsets() tells the consumer where each partition resumes.
 //
-// Invariants: seqs are dense (0..n-1) per partition; an event_id is applied at most once; a record below a
-// partition's cursor is never applied again; the log only grows.
+// Invariants: seqs are dense (0..n-1) per partition and equal the partition's tree size; an event_id is applied
+// at most once; a record below a partition's cursor is never applied again; the log and the tree only grow.
 //
 // Not thread-safe: one sealer thread owns an Applier. Readers use the Store directly (RocksDB snapshots).
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "ledger/checkpoint/note.h"
+#include "ledger/merkle/tree_appender.h"
 #include "pdl/v1/store.pb.h"
 
 namespace rocksdb {
@@ -84,9 +88,17 @@ class PreparedBatch {
   friend class Applier;
   std::unique_ptr<rocksdb::WriteBatch> batch_;
   std::map<uint32_t, pdl::v1::PartitionCursor> cursors_;
+  std::map<uint32_t, merkle::TreeAppender> trees_;
   std::vector<Rejection> rejections_;
   std::vector<AppliedEvent> applied_;
   size_t records_ = 0;
+};
+
+struct ApplierOptions {
+  // Signs each partition's checkpoint after every batch; no checkpoint is written when null. Not owned.
+  const checkpoint::NoteSigner* signer = nullptr;
+  // Checkpoint origin of partition p: "<origin_prefix>/<p>".
+  std::string origin_prefix = "pdl.local/ledger";
 };
 
 class Applier {
@@ -95,7 +107,8 @@ class Applier {
   // a stored cursor of another cluster (a fresh embedded cluster after a restart) resumes at offset 0 of the new
   // one while keeping its seq and counters.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Applier>> Create(Store* store, std::string cluster_id,
-                                                                       int partitions);
+                                                                       int partitions,
+                                                                       ApplierOptions options = {});
 
   // Partition -> first offset to consume.
   std::map<int32_t, int64_t> StartOffsets() const;
@@ -113,10 +126,16 @@ class Applier {
   [[nodiscard]] absl::StatusOr<std::pair<int, int64_t>> AcknowledgeGaps(uint32_t partition);
 
  private:
-  Applier(Store* store, std::string cluster_id) : store_(store), cluster_id_(std::move(cluster_id)) {}
+  Applier(Store* store, std::string cluster_id, ApplierOptions options)
+      : store_(store), cluster_id_(std::move(cluster_id)), options_(std::move(options)) {}
+  // The partition's tree as committed (loaded from the store on first use).
+  absl::StatusOr<merkle::TreeAppender> CommittedTree(uint32_t partition);
+
   Store* store_;
   std::string cluster_id_;
+  ApplierOptions options_;
   std::vector<pdl::v1::PartitionCursor> cursors_;
+  std::vector<std::optional<merkle::TreeAppender>> trees_;
   std::vector<uint32_t> other_cluster_;
 };
 

@@ -17,12 +17,15 @@ enum class Cf : int {
   kVault,           // subject -> wrapped data key (crypto-shredding)
   kOutbox,          // event_id -> OutboxRecord (embedded mode: accepted but not sealed yet)
   kRejected,        // partition, offset -> RejectedRecord (original bytes + reason)
-  kGaps,            // partition, from_offset -> Gap
+  kGaps,            // partition, cluster, from_offset -> GapRecord
+  kTree,            // partition, level, index -> 32-byte hash of a complete Merkle subtree (level 0 = leaf hashes)
+  kHeads,           // partition -> TreeHead (tree size, root, signed checkpoint)
   kCount,
 };
 
 inline constexpr std::array<std::string_view, static_cast<int>(Cf::kCount)> kCfNames = {
-    "default", "log", "offsets", "event_ids", "subject_timeline", "vault", "outbox", "rejected", "gaps",
+    "default", "log",     "offsets", "event_ids", "subject_timeline", "vault",
+    "outbox",  "rejected", "gaps",    "tree",      "heads",
 };
 
 inline constexpr std::string_view CfName(Cf cf) { return kCfNames[static_cast<int>(cf)]; }

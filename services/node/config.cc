@@ -36,6 +36,11 @@ absl::StatusOr<NodeConfig> ParseNodeFlags(int argc, char** argv) {
   app.add_option("--kek-file", config.kek_file,
                  "Key-encryption key for the subject key vault (64 hex chars); default <data-dir>/kek.hex, "
                  "generated on first start");
+  app.add_option("--checkpoint-key-file", config.checkpoint_key_file,
+                 "Ed25519 signer key for checkpoints (C2SP signed-note format); default <data-dir>/checkpoint.key, "
+                 "generated on first start, verifier key written to <file>.pub");
+  app.add_option("--log-origin", config.log_origin,
+                 "Checkpoint origin prefix (partition p signs '<origin>/p'); default pdl.local/<log-id>");
   app.add_flag("--sync-writes", config.sync_writes, "fsync RocksDB's WAL on every batch (power-loss safety)");
   app.add_flag("--accept-cluster-change", config.accept_cluster_change,
                "Start although the stored offsets belong to another Kafka cluster (resume at offset 0 of the new "

@@ -23,6 +23,12 @@ struct NodeConfig {
   int embedded_partitions = 6;
   // Key-encryption key file (64 hex chars). Empty: <data-dir>/kek.hex, generated on first start.
   std::string kek_file;
+  // Checkpoint signer key (C2SP signed-note signer key). Empty: <data-dir>/checkpoint.key, generated on first
+  // start; the verifier key is written beside it as checkpoint.key.pub.
+  std::string checkpoint_key_file;
+  // Checkpoint origin prefix; partition p's origin is "<log_origin>/p". Empty: pdl.local/<log-id>, with a random
+  // log id generated into <data-dir>/log-id on first start.
+  std::string log_origin;
   bool sync_writes = false;
   // Start even though the stored offsets belong to another Kafka cluster (external mode).
   bool accept_cluster_change = false;

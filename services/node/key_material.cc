@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "ledger/sv.h"
@@ -13,6 +14,27 @@
 #include "absl/strings/str_cat.h"
 
 namespace pdl {
+namespace {
+
+absl::StatusOr<std::string> ReadTrimmed(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("file ", path, " does not exist"));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return std::string(absl::StripAsciiWhitespace(buffer.str()));
+}
+
+absl::Status WriteNew(const std::string& path, const std::string& content, int mode) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, mode);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot create ", path));
+  const bool written =
+      ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written) return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<vault::Key> LoadOrCreateKeyFile(const std::string& path, bool generate) {
   std::ifstream in(path);
@@ -31,12 +53,39 @@ absl::StatusOr<vault::Key> LoadOrCreateKeyFile(const std::string& path, bool gen
   auto key = vault::GenerateKey();
   if (!key.ok()) return key.status();
   const std::string hex = absl::StrCat(absl::BytesToHexString(Sv(key->view())), "\n");
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot create key file ", path));
-  const bool written = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!written) return absl::UnavailableError(absl::StrCat("cannot write key file ", path));
+  if (absl::Status s = WriteNew(path, hex, 0600); !s.ok()) return s;
   return key;
+}
+
+absl::StatusOr<checkpoint::NoteSigner> LoadOrCreateSigner(const std::string& path, const std::string& name,
+                                                          bool generate) {
+  auto text = ReadTrimmed(path);
+  std::optional<checkpoint::NoteSigner> signer;
+  if (text.ok()) {
+    auto parsed = checkpoint::NoteSigner::FromKey(*text);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("checkpoint key file ", path, ": ", parsed.status().message()));
+    }
+    signer.emplace(std::move(*parsed));
+  } else {
+    if (!generate) return text.status();
+    auto fresh = checkpoint::NoteSigner::Generate(name);
+    if (!fresh.ok()) return fresh.status();
+    if (absl::Status s = WriteNew(path, fresh->Key() + "\n", 0600); !s.ok()) return s;
+    signer.emplace(std::move(*fresh));
+  }
+  const std::string pub_path = path + ".pub";
+  std::ofstream pub(pub_path, std::ios::trunc);
+  pub << signer->Verifier().Key() << "\n";
+  if (!pub) return absl::UnavailableError(absl::StrCat("cannot write ", pub_path));
+  return *signer;
+}
+
+absl::StatusOr<std::string> LoadOrCreateText(const std::string& path, const std::string& fresh) {
+  auto text = ReadTrimmed(path);
+  if (text.ok()) return text;
+  if (absl::Status s = WriteNew(path, fresh + "\n", 0644); !s.ok()) return s;
+  return fresh;
 }
 
 }  // namespace pdl

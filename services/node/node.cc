@@ -4,9 +4,11 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <random>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -70,6 +72,13 @@ absl::StatusOr<uint64_t> RepublishOutbox(const Store& store, kafka::Producer& pr
   return acks.size();
 }
 
+std::string RandomHex(size_t bytes) {
+  std::random_device rd;
+  std::string out;
+  for (size_t i = 0; i < bytes; ++i) out += absl::StrFormat("%02x", rd() & 0xff);
+  return out;
+}
+
 void WaitForSignal() {
   sigset_t set;
   sigemptyset(&set);
@@ -95,6 +104,14 @@ absl::Status RunNode(const NodeConfig& config) {
   const std::string kek_path = config.kek_file.empty() ? (data_dir / "kek.hex").string() : config.kek_file;
   auto kek = LoadOrCreateKeyFile(kek_path, /*generate=*/config.kek_file.empty());
   if (!kek.ok()) return kek.status();
+
+  auto log_id = LoadOrCreateText((data_dir / "log-id").string(), RandomHex(8));
+  if (!log_id.ok()) return log_id.status();
+  const std::string origin = config.log_origin.empty() ? absl::StrCat("pdl.local/", *log_id) : config.log_origin;
+  const std::string checkpoint_key_path =
+      config.checkpoint_key_file.empty() ? (data_dir / "checkpoint.key").string() : config.checkpoint_key_file;
+  auto signer = LoadOrCreateSigner(checkpoint_key_path, origin, /*generate=*/config.checkpoint_key_file.empty());
+  if (!signer.ok()) return signer.status();
 
   std::unique_ptr<kafka::EmbeddedCluster> cluster;
   kafka::KafkaConfig kafka_config;
@@ -128,7 +145,8 @@ absl::Status RunNode(const NodeConfig& config) {
   const std::string cluster_id =
       embedded ? absl::StrCat("embedded:", cluster->instance_id()) : (*producer)->ClusterId(absl::Seconds(10));
 
-  auto applier = Applier::Create(store->get(), cluster_id, *partitions);
+  auto applier = Applier::Create(store->get(), cluster_id, *partitions,
+                                 ApplierOptions{.signer = &*signer, .origin_prefix = origin});
   if (!applier.ok()) return applier.status();
   const auto& moved = (*applier)->partitions_from_other_cluster();
   if (!moved.empty()) {

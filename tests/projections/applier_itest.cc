@@ -7,8 +7,14 @@
 #include "gtest/gtest.h"
 #include "ledger/event_codec.h"
 #include "projections/history.h"
+#include "ledger/checkpoint/checkpoint.h"
+#include "ledger/merkle/hasher.h"
+#include "ledger/merkle/proof.h"
+#include "ledger/merkle/verify.h"
+#include "projections/keys.h"
 #include "projections/node_state.h"
 #include "projections/store.h"
+#include "projections/tree_store.h"
 #include "tests/testing/event_builder.h"
 #include "tests/testing/temp_dir.h"
 
@@ -223,6 +229,64 @@ TEST_F(ApplierTest, HistoryFiltersByTimeAndActionAndPages) {
   EXPECT_EQ(pages, 2);
   EXPECT_EQ(HistoryIds("s1").size(), 30u);
   EXPECT_EQ(HistoryIds("s10"), std::vector<std::string>{"other"});
+}
+
+TEST(ApplierTreeTest, EveryBatchExtendsThePartitionTreeAndSignsItsCheckpoint) {
+  testing::TempDir tmp;
+  auto store = Store::Open({.path = tmp.path() + "/db"});
+  ASSERT_TRUE(store.ok());
+  auto signer = checkpoint::NoteSigner::Generate("pdl.local/test");
+  ASSERT_TRUE(signer.ok());
+  auto applier = Applier::Create(store->get(), "c", 2, {.signer = &*signer, .origin_prefix = "pdl.local/test"});
+  ASSERT_TRUE(applier.ok());
+  for (int batch = 0; batch < 3; ++batch) {
+    std::vector<InputRecord> records;
+    for (int i = 0; i < 7; ++i) {
+      const int n = batch * 7 + i;
+      records.push_back(Record(testing::Collected(absl::StrCat("t", n), "s1", kT0), 1, n));
+    }
+    auto prepared = (*applier)->Prepare(std::move(records));
+    ASSERT_TRUE(prepared.ok());
+    ASSERT_TRUE((*applier)->Commit(std::move(*prepared)).ok());
+  }
+  auto head = ReadTreeHead(**store, 1);
+  ASSERT_TRUE(head.ok() && head->has_value());
+  EXPECT_EQ((*head)->size(), 21u);
+  auto none = ReadTreeHead(**store, 0);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+
+  RocksNodeSource source(**store, 1);
+  auto root = merkle::RootAt(source, 21);
+  ASSERT_TRUE(root.ok());
+  EXPECT_EQ(std::string(merkle::HashBytes(*root)), (*head)->root_hash());
+  std::vector<checkpoint::NoteVerifier> verifiers = {signer->Verifier()};
+  auto cp = checkpoint::OpenCheckpoint((*head)->signed_checkpoint(), "pdl.local/test/1", verifiers);
+  ASSERT_TRUE(cp.ok()) << cp.status();
+  EXPECT_EQ(cp->size, 21u);
+  EXPECT_EQ(cp->root_hash, *root);
+
+  // Leaf 13 is the hash of the stored record bytes, and its inclusion proof verifies against the checkpoint.
+  auto record = (*store)->Get(Cf::kLog, keys::LogKey(1, 13));
+  ASSERT_TRUE(record.ok() && record->has_value());
+  auto proof = merkle::InclusionProof(source, 13, 21);
+  ASSERT_TRUE(proof.ok());
+  EXPECT_TRUE(merkle::VerifyInclusion(merkle::LeafHash(**record), 13, 21, *proof, cp->root_hash).ok());
+  auto entry = LookupEventId(**store, "t13");
+  ASSERT_TRUE(entry.ok() && entry->has_value());
+  EXPECT_EQ((*entry)->leaf_hash(), std::string(merkle::HashBytes(merkle::LeafHash(**record))));
+
+  // A restarted applier resumes the tree where it stood.
+  applier->reset();
+  applier = Applier::Create(store->get(), "c", 2, {.signer = &*signer, .origin_prefix = "pdl.local/test"});
+  ASSERT_TRUE(applier.ok());
+  auto prepared = (*applier)->Prepare({Record(testing::Collected("t21", "s1", kT0), 1, 21)});
+  ASSERT_TRUE(prepared.ok());
+  ASSERT_TRUE((*applier)->Commit(std::move(*prepared)).ok());
+  auto root22 = merkle::RootAt(source, 22);
+  auto consistency = merkle::ConsistencyProof(source, 21, 22);
+  ASSERT_TRUE(root22.ok() && consistency.ok());
+  EXPECT_TRUE(merkle::VerifyConsistency(21, 22, *root, *root22, *consistency).ok());
 }
 
 TEST_F(ApplierTest, HistoryRejectsBadRequestsNamingTheField) {
