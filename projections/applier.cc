@@ -13,6 +13,7 @@
 #include "projections/keys.h"
 #include "projections/store.h"
 #include "projections/tree_store.h"
+#include "rocksdb/utilities/write_batch_with_index.h"
 #include "rocksdb/write_batch.h"
 
 namespace pdl {
@@ -72,7 +73,8 @@ absl::Status CheckEnvelope(const InputRecord& record, const pdl::v1::PrivacyEven
 
 }  // namespace
 
-PreparedBatch::PreparedBatch() : batch_(std::make_unique<rocksdb::WriteBatch>()) {}
+PreparedBatch::PreparedBatch()
+    : batch_(std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true)) {}
 PreparedBatch::~PreparedBatch() = default;
 PreparedBatch::PreparedBatch(PreparedBatch&&) noexcept = default;
 PreparedBatch& PreparedBatch::operator=(PreparedBatch&&) noexcept = default;
@@ -127,7 +129,8 @@ absl::StatusOr<merkle::TreeAppender> Applier::CommittedTree(uint32_t partition) 
 absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records) {
   PreparedBatch prepared;
   prepared.records_ = records.size();
-  rocksdb::WriteBatch& batch = *prepared.batch_;
+  rocksdb::WriteBatchWithIndex& batch = *prepared.batch_;
+  BatchWriter writer(store_, prepared.batch_.get());
   // Event ids applied earlier in this batch: id -> entry.
   absl::flat_hash_map<std::string, EventIdEntry> in_batch;
 
@@ -219,13 +222,23 @@ absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records)
 
     const uint64_t seq = cursor.next_seq();
     cursor.set_next_seq(seq + 1);
-    const std::string sealed =
-        SealRecord(SealInput{.partition = record.partition,
-                             .seq = seq,
-                             .kafka_offset = record.offset,
-                             .recorded_at = recorded_at,
-                             .event_bytes = record.value,
-                             .policy_version = ""});
+    SealedEventView view{.partition = record.partition,
+                         .seq = seq,
+                         .kafka_offset = record.offset,
+                         .recorded_at = recorded_at,
+                         .event = &*event};
+    if (options_.judge != nullptr) {
+      if (absl::Status s = options_.judge->Evaluate(&view, writer); !s.ok()) return s;
+    }
+    pdl::v1::SealedEvent extra;
+    for (const auto& finding : view.findings) *extra.add_findings() = finding;
+    const std::string sealed = SealRecord(SealInput{.partition = record.partition,
+                                                    .seq = seq,
+                                                    .kafka_offset = record.offset,
+                                                    .recorded_at = recorded_at,
+                                                    .event_bytes = record.value,
+                                                    .policy_version = view.policy_version},
+                                          &extra);
     auto tree = prepared.trees_.find(record.partition);
     if (tree == prepared.trees_.end()) {
       auto committed = CommittedTree(record.partition);
@@ -258,6 +271,9 @@ absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records)
     batch.Put(store_->cf(Cf::kSubjectTimeline),
               keys::TimelineKey(event->subject().id(), occurred, record.partition, seq), std::string_view(&action, 1));
     if (HeaderValue(record, kIngestHeader) == "grpc") batch.Delete(store_->cf(Cf::kOutbox), id_key);
+    for (ReadModel* model : options_.read_models) {
+      if (absl::Status s = model->Apply(view, writer); !s.ok()) return s;
+    }
     in_batch[event->event_id()] = entry;
     prepared.applied_.push_back(
         AppliedEvent{event->event_id(), record.partition, record.offset, seq, /*duplicate=*/false});
@@ -285,8 +301,8 @@ absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records)
 }
 
 absl::Status Applier::Commit(PreparedBatch batch) {
-  if (batch.batch_->Count() > 0) {
-    if (absl::Status s = store_->Write(batch.batch_.get()); !s.ok()) return s;
+  if (batch.batch_->GetWriteBatch()->Count() > 0) {
+    if (absl::Status s = store_->Write(batch.batch_->GetWriteBatch()); !s.ok()) return s;
   }
   for (auto& [partition, cursor] : batch.cursors_) cursors_[partition] = std::move(cursor);
   for (auto& [partition, tree] : batch.trees_) trees_[partition] = std::move(tree);

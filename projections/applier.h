@@ -31,9 +31,10 @@
 #include "ledger/checkpoint/note.h"
 #include "ledger/merkle/tree_appender.h"
 #include "pdl/v1/store.pb.h"
+#include "projections/read_model.h"
 
 namespace rocksdb {
-class WriteBatch;
+class WriteBatchWithIndex;
 }
 
 namespace pdl {
@@ -86,7 +87,7 @@ class PreparedBatch {
 
  private:
   friend class Applier;
-  std::unique_ptr<rocksdb::WriteBatch> batch_;
+  std::unique_ptr<rocksdb::WriteBatchWithIndex> batch_;
   std::map<uint32_t, pdl::v1::PartitionCursor> cursors_;
   std::map<uint32_t, merkle::TreeAppender> trees_;
   std::vector<Rejection> rejections_;
@@ -99,6 +100,10 @@ struct ApplierOptions {
   const checkpoint::NoteSigner* signer = nullptr;
   // Checkpoint origin of partition p: "<origin_prefix>/<p>".
   std::string origin_prefix = "pdl.local/ledger";
+  // Decides the policy version and findings of each event before it is sealed; none when null. Not owned.
+  Judge* judge = nullptr;
+  // Projected for every sealed event, in this order, into the same batch. Not owned.
+  std::vector<ReadModel*> read_models;
 };
 
 class Applier {

@@ -17,17 +17,27 @@ Sealer::Sealer(Options options, std::unique_ptr<kafka::Consumer> consumer, std::
 
 Sealer::~Sealer() { Stop(); }
 
-absl::Status Sealer::Start() {
+absl::Status Sealer::AssignAtCursors() {
   auto offsets = applier_->StartOffsets();
-  for (const auto& [partition, offset] : offsets) tracker_->OnSealed(partition, offset);
   if (absl::Status s = consumer_->Assign(offsets); !s.ok()) return s;
+  // Assign resumes every partition: a partition stopped at a gap must stay stopped.
   for (const auto& [partition, offset] : offsets) {
     if (applier_->cursor(partition).stopped_at_gap()) {
-      spdlog::warn("alarm=partition_stopped_at_gap partition={} offset={} action=\"ledgerctl gaps ack {}\"",
-                   partition, offset, partition);
       if (absl::Status s = consumer_->Pause(partition); !s.ok()) return s;
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status Sealer::Start() {
+  for (const auto& [partition, offset] : applier_->StartOffsets()) {
+    tracker_->OnSealed(partition, offset);
+    if (applier_->cursor(partition).stopped_at_gap()) {
+      spdlog::warn("alarm=partition_stopped_at_gap partition={} offset={} action=\"ledgerctl gaps ack {}\"",
+                   partition, offset, partition);
+    }
+  }
+  if (absl::Status s = AssignAtCursors(); !s.ok()) return s;
   thread_ = std::thread([this] { Loop(); });
   return absl::OkStatus();
 }
@@ -96,7 +106,7 @@ void Sealer::Loop() {
     ++failures;
     spdlog::error("event=sealer_batch_failed error=\"{}\" retry_in_ms={}", s.ToString(), 200 * failures);
     // Nothing of the failed batch was committed: go back to the stored offsets and try again.
-    if (absl::Status reassign = consumer_->Assign(applier_->StartOffsets()); !reassign.ok()) {
+    if (absl::Status reassign = AssignAtCursors(); !reassign.ok()) {
       spdlog::error("event=consumer_reassign_failed error=\"{}\"", reassign.ToString());
     }
     for (int i = 0; i < std::min(failures, 25) && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -54,6 +54,8 @@ class Sealer {
 
  private:
   void Loop();
+  // Assigns every partition at its stored cursor, keeping partitions stopped at a gap paused.
+  absl::Status AssignAtCursors();
   absl::Status RunOnce();
   absl::Status HandleOutOfRange(const kafka::OutOfRange& oor);
   absl::Status PublishRejections(const std::vector<Rejection>& rejections);
