@@ -71,10 +71,36 @@ absl::Status CheckEnvelope(const InputRecord& record, const pdl::v1::PrivacyEven
   return absl::OkStatus();
 }
 
+// Copies the entries of one batch into another (column families preserved).
+class AppendBatch final : public rocksdb::WriteBatch::Handler {
+ public:
+  AppendBatch(const Store& store, rocksdb::WriteBatch* out) : store_(store), out_(out) {}
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice& value) override {
+    rocksdb::ColumnFamilyHandle* handle = Handle(cf);
+    return handle == nullptr ? rocksdb::Status::InvalidArgument("unknown column family") : out_->Put(handle, key, value);
+  }
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    rocksdb::ColumnFamilyHandle* handle = Handle(cf);
+    return handle == nullptr ? rocksdb::Status::InvalidArgument("unknown column family") : out_->Delete(handle, key);
+  }
+
+ private:
+  rocksdb::ColumnFamilyHandle* Handle(uint32_t id) const {
+    for (int i = 0; i < static_cast<int>(Cf::kCount); ++i) {
+      if (store_.cf(static_cast<Cf>(i))->GetID() == id) return store_.cf(static_cast<Cf>(i));
+    }
+    return nullptr;
+  }
+  const Store& store_;
+  rocksdb::WriteBatch* out_;
+};
+
 }  // namespace
 
 PreparedBatch::PreparedBatch()
-    : batch_(std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true)) {}
+    : batch_(std::make_unique<rocksdb::WriteBatch>()),
+      models_batch_(
+          std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true)) {}
 PreparedBatch::~PreparedBatch() = default;
 PreparedBatch::PreparedBatch(PreparedBatch&&) noexcept = default;
 PreparedBatch& PreparedBatch::operator=(PreparedBatch&&) noexcept = default;
@@ -129,8 +155,8 @@ absl::StatusOr<merkle::TreeAppender> Applier::CommittedTree(uint32_t partition) 
 absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records) {
   PreparedBatch prepared;
   prepared.records_ = records.size();
-  rocksdb::WriteBatchWithIndex& batch = *prepared.batch_;
-  BatchWriter writer(store_, prepared.batch_.get());
+  rocksdb::WriteBatch& batch = *prepared.batch_;
+  BatchWriter writer(store_, prepared.models_batch_.get());
   // Event ids applied earlier in this batch: id -> entry.
   absl::flat_hash_map<std::string, EventIdEntry> in_batch;
 
@@ -239,22 +265,24 @@ absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records)
                                                     .event_bytes = record.value,
                                                     .policy_version = view.policy_version},
                                           &extra);
-    auto tree = prepared.trees_.find(record.partition);
-    if (tree == prepared.trees_.end()) {
-      auto committed = CommittedTree(record.partition);
-      if (!committed.ok()) return committed.status();
-      tree = prepared.trees_.emplace(record.partition, std::move(*committed)).first;
-    }
-    if (tree->second.size() != seq) {
-      return absl::DataLossError(absl::StrCat("partition ", record.partition, ": tree size ", tree->second.size(),
-                                              " differs from the next seq ", seq));
-    }
     const merkle::Hash leaf = merkle::LeafHash(sealed);
-    std::vector<merkle::Node> nodes;
-    if (absl::Status s = tree->second.Append(leaf, &nodes); !s.ok()) return s;
-    for (const merkle::Node& node : nodes) {
-      batch.Put(store_->cf(Cf::kTree), TreeNodeKey(record.partition, node.id.level, node.id.index),
-                rocksdb::Slice(reinterpret_cast<const char*>(node.hash.data()), node.hash.size()));
+    if (options_.build_tree) {
+      auto tree = prepared.trees_.find(record.partition);
+      if (tree == prepared.trees_.end()) {
+        auto committed = CommittedTree(record.partition);
+        if (!committed.ok()) return committed.status();
+        tree = prepared.trees_.emplace(record.partition, std::move(*committed)).first;
+      }
+      if (tree->second.size() != seq) {
+        return absl::DataLossError(absl::StrCat("partition ", record.partition, ": tree size ",
+                                                tree->second.size(), " differs from the next seq ", seq));
+      }
+      std::vector<merkle::Node> nodes;
+      if (absl::Status s = tree->second.Append(leaf, &nodes); !s.ok()) return s;
+      for (const merkle::Node& node : nodes) {
+        batch.Put(store_->cf(Cf::kTree), TreeNodeKey(record.partition, node.id.level, node.id.index),
+                  rocksdb::Slice(reinterpret_cast<const char*>(node.hash.data()), node.hash.size()));
+      }
     }
     const std::string leaf_hash(merkle::HashBytes(leaf));
 
@@ -301,8 +329,13 @@ absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records)
 }
 
 absl::Status Applier::Commit(PreparedBatch batch) {
-  if (batch.batch_->GetWriteBatch()->Count() > 0) {
-    if (absl::Status s = store_->Write(batch.batch_->GetWriteBatch()); !s.ok()) return s;
+  rocksdb::WriteBatch* models = batch.models_batch_->GetWriteBatch();
+  if (models->Count() > 0) {
+    AppendBatch appender(*store_, batch.batch_.get());
+    if (absl::Status s = FromRocks(models->Iterate(&appender), "merging read-model rows"); !s.ok()) return s;
+  }
+  if (batch.batch_->Count() > 0) {
+    if (absl::Status s = store_->Write(batch.batch_.get()); !s.ok()) return s;
   }
   for (auto& [partition, cursor] : batch.cursors_) cursors_[partition] = std::move(cursor);
   for (auto& [partition, tree] : batch.trees_) trees_[partition] = std::move(tree);

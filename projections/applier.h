@@ -34,6 +34,7 @@
 #include "projections/read_model.h"
 
 namespace rocksdb {
+class WriteBatch;
 class WriteBatchWithIndex;
 }
 
@@ -87,7 +88,10 @@ class PreparedBatch {
 
  private:
   friend class Applier;
-  std::unique_ptr<rocksdb::WriteBatchWithIndex> batch_;
+  // The log, tree, heads and indexes (write-only), and the judge's and read models' rows (indexed, so that their
+  // reads see this batch). Commit writes both as one atomic batch.
+  std::unique_ptr<rocksdb::WriteBatch> batch_;
+  std::unique_ptr<rocksdb::WriteBatchWithIndex> models_batch_;
   std::map<uint32_t, pdl::v1::PartitionCursor> cursors_;
   std::map<uint32_t, merkle::TreeAppender> trees_;
   std::vector<Rejection> rejections_;
@@ -104,6 +108,9 @@ struct ApplierOptions {
   Judge* judge = nullptr;
   // Projected for every sealed event, in this order, into the same batch. Not owned.
   std::vector<ReadModel*> read_models;
+  // Benchmarks only (tests/bench/proof_bench measures the tree's cost): false skips the tree nodes and heads.
+  // A ledger always builds them.
+  bool build_tree = true;
 };
 
 class Applier {

@@ -287,7 +287,12 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(const KafkaConfig& co
   absl::StatusOr<std::string> nonce = internal::RandomHex(8);
   if (!nonce.ok()) return nonce.status();
   absl::StatusOr<internal::ConfPtr> conf =
-      internal::BuildConf(config, {},
+      internal::BuildConf(config,
+                          {
+                              // The sealer is latency-bound (Publish SEALED waits for it): an idle fetch returns
+                              // after 10 ms instead of the default 500 ms. Overridable by properties.
+                              {"fetch.wait.max.ms", "10"},
+                          },
                           {
                               {"group.id", absl::StrCat("pdl-manual-assign-", *nonce)},
                               {"enable.auto.commit", "false"},
