@@ -1,6 +1,9 @@
 // End to end: ledgerd as a real process with its embedded Kafka cluster, RocksDB in a temp dir, gRPC on a free
 // port; publishers through gRPC and through a plain Kafka producer; crashes by SIGKILL.
 
+#include <sys/wait.h>
+
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +20,7 @@
 #include "pdl/v1/audit_service.grpc.pb.h"
 #include "pdl/v1/ingest_service.grpc.pb.h"
 #include "services/kafka/consumer.h"
+#include "services/kafka/embedded_cluster.h"
 #include "services/kafka/producer.h"
 #include "tests/testing/event_builder.h"
 #include "tests/testing/health_client.h"
@@ -450,6 +454,131 @@ TEST_F(LedgerdTest, KcatCanPublishIntoTheEmbeddedCluster) {
   auto history = WaitForHistory("subject-kcat", 1);
   ASSERT_EQ(history.size(), 1u);
   EXPECT_EQ(history[0].event().consent_given().scope(), "google-sheets");
+}
+
+// Runs a command, returns (exit code, stdout).
+std::pair<int, std::string> RunCommand(const std::string& cmd) {
+  std::string out;
+  FILE* pipe = popen((cmd + " 2>/dev/null").c_str(), "r");
+  if (pipe == nullptr) return {-1, ""};
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+TEST_F(LedgerdTest, LedgerctlPublishesAndReadsHistoryAndReportsStatus) {
+  const std::string ctl = absl::StrCat(PDL_LEDGERCTL_PATH, " --server ", ledgerd_->grpc_address());
+  auto [code, out] = RunCommand(absl::StrCat(ctl, " publish --wait sealed ", PDL_SOURCE_DIR,
+                                             "/examples/events/registration.json"));
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_THAT(out, HasSubstr("connect-reg-000001"));
+  EXPECT_THAT(out, HasSubstr("seq="));
+  std::tie(code, out) = RunCommand(absl::StrCat(ctl, " publish --wait sealed ", PDL_SOURCE_DIR,
+                                                "/examples/events/sheets-consent.ndjson"));
+  ASSERT_EQ(code, 0) << out;
+  std::tie(code, out) = RunCommand(absl::StrCat(ctl, " history user-1042"));
+  ASSERT_EQ(code, 0);
+  EXPECT_THAT(out, HasSubstr("data_collected"));
+  EXPECT_THAT(out, HasSubstr("consent_given"));
+  EXPECT_THAT(out, HasSubstr("US via TRANSFER_MECHANISM_SCC"));
+  EXPECT_THAT(out, HasSubstr("[identity sealed]"));
+  EXPECT_EQ(out.find("jan.peeters@example.org"), std::string::npos);
+  std::tie(code, out) = RunCommand(absl::StrCat(ctl, " --json history user-1042 --action data_transferred"));
+  ASSERT_EQ(code, 0);
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  EXPECT_THAT(out, HasSubstr("connect-transfer-000003"));
+  std::tie(code, out) = RunCommand(absl::StrCat(ctl, " status"));
+  ASSERT_EQ(code, 0);
+  EXPECT_THAT(out, HasSubstr("sealed:     4"));
+  EXPECT_THAT(out, HasSubstr("embedded"));
+
+  // An invalid event: exit 1 and the field named.
+  const std::string bad = tmp_.path() + "/bad.json";
+  {
+    std::ofstream f(bad);
+    f << R"({"event_id":"x1","source":"s","occurred_at":"2023-01-01T00:00:00Z","subject":{"id":"u","kind":"user"},)"
+      << R"("data_transferred":{"categories":["user.name"],"recipient":{"id":"r","category":"processor"},)"
+      << R"("destination_country":"XX"}})";
+  }
+  std::string err;
+  code = std::system(absl::StrCat(ctl, " publish ", bad, " 2>", tmp_.path(), "/err.txt >/dev/null").c_str());
+  EXPECT_EQ(WEXITSTATUS(code), 1);
+  EXPECT_THAT(testing::ReadFileTrimmed(tmp_.path() + "/err.txt"), HasSubstr("data_transferred.destination_country"));
+
+  // Nobody listening: exit 3 with a hint.
+  code = std::system(absl::StrCat(PDL_LEDGERCTL_PATH, " --server 127.0.0.1:1 --timeout 2 status >/dev/null 2>&1").c_str());
+  EXPECT_EQ(WEXITSTATUS(code), 3);
+}
+
+TEST(LedgerdConfigTest, ConfigFileSetsFlags) {
+  testing::TempDir tmp;
+  const std::string config = tmp.path() + "/ledgerd.conf";
+  {
+    std::ofstream f(config);
+    f << "embedded-partitions = 3\nlog-level = warn\n";
+  }
+  testing::LedgerdProcess ledgerd(PDL_LEDGERD_PATH, tmp.path() + "/data", {"--config", config});
+  ASSERT_TRUE(ledgerd.Start().ok()) << ledgerd.output();
+  auto admin = pdl::v1::AdminService::NewStub(ledgerd.channel());
+  grpc::ClientContext context;
+  pdl::v1::GetStatsResponse stats;
+  ASSERT_TRUE(admin->GetStats(&context, pdl::v1::GetStatsRequest(), &stats).ok());
+  EXPECT_EQ(stats.partitions_size(), 3);
+  EXPECT_EQ(ledgerd.Stop(), 0);
+}
+
+// ledgerd against a Kafka cluster it does not own (here a cluster this test runs): offsets survive restarts with
+// the cluster, nothing is consumed twice, and a different cluster is refused.
+TEST(LedgerdExternalKafkaTest, ResumesAtStoredOffsetsAndRefusesAnotherCluster) {
+  auto cluster = kafka::EmbeddedCluster::Start(
+      1, {{kafka::kEventsTopic, 2, 1}, {kafka::kRejectedTopic, 2, 1}, {kafka::kPoliciesTopic, 1, 1},
+          {kafka::kRetentionDueTopic, 2, 1}});
+  ASSERT_TRUE(cluster.ok());
+  testing::TempDir tmp;
+  const std::string data = tmp.path() + "/data";
+  auto run = [&](const std::string& bootstrap) {
+    return std::make_unique<testing::LedgerdProcess>(PDL_LEDGERD_PATH, data,
+                                                     std::vector<std::string>{"--kafka-bootstrap", bootstrap});
+  };
+  auto ledgerd = run((*cluster)->bootstrap());
+  ASSERT_TRUE(ledgerd->Start().ok()) << ledgerd->output();
+  auto publish = [&](const std::string& id) {
+    auto ingest = pdl::v1::IngestService::NewStub(ledgerd->channel());
+    grpc::ClientContext context;
+    pdl::v1::PublishRequest request;
+    *request.mutable_event() = testing::Collected(id, "subject-x", kT0);
+    request.set_wait(pdl::v1::PUBLISH_WAIT_SEALED);
+    pdl::v1::PublishReceipt receipt;
+    EXPECT_TRUE(ingest->Publish(&context, request, &receipt).ok());
+    return receipt;
+  };
+  auto first = publish("evt-x-1");
+  ASSERT_EQ(ledgerd->Stop(), 0);
+
+  ledgerd = run((*cluster)->bootstrap());
+  ASSERT_TRUE(ledgerd->Start().ok()) << ledgerd->output();
+  auto second = publish("evt-x-2");
+  EXPECT_EQ(second.seq(), first.seq() + 1);
+  EXPECT_EQ(second.offset(), first.offset() + 1) << "same cluster: offsets continue";
+  auto admin = pdl::v1::AdminService::NewStub(ledgerd->channel());
+  grpc::ClientContext context;
+  pdl::v1::GetStatsResponse stats;
+  ASSERT_TRUE(admin->GetStats(&context, pdl::v1::GetStatsRequest(), &stats).ok());
+  EXPECT_EQ(stats.kafka_mode(), "external");
+  EXPECT_EQ(stats.sealed_total(), 2u);
+  EXPECT_EQ(stats.duplicates_total(), 0u);
+  ASSERT_EQ(ledgerd->Stop(), 0);
+
+  auto other = kafka::EmbeddedCluster::Start(
+      1, {{kafka::kEventsTopic, 2, 1}, {kafka::kRejectedTopic, 2, 1}, {kafka::kPoliciesTopic, 1, 1},
+          {kafka::kRetentionDueTopic, 2, 1}});
+  ASSERT_TRUE(other.ok());
+  ledgerd = run((*other)->bootstrap());
+  absl::Status refused = ledgerd->Start(30);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.message()), HasSubstr("--accept-cluster-change"));
 }
 
 }  // namespace
