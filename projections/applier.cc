@@ -1,5 +1,6 @@
 #include "projections/applier.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "ledger/sv.h"
@@ -157,6 +158,15 @@ absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records)
   prepared.records_ = records.size();
   rocksdb::WriteBatch& batch = *prepared.batch_;
   BatchWriter writer(store_, prepared.models_batch_.get());
+  // The high-volume rows (log, tree, event ids, timeline) are staged and written in key order: memtable inserts
+  // in order are several times cheaper than in arrival order.
+  struct Staged {
+    Cf family;
+    std::string key;
+    std::string value;
+  };
+  std::vector<Staged> staged;
+  staged.reserve(records.size() * 5);
   // Event ids applied earlier in this batch: id -> entry.
   absl::flat_hash_map<std::string, EventIdEntry> in_batch;
 
@@ -258,7 +268,7 @@ absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records)
     }
     pdl::v1::SealedEvent extra;
     for (const auto& finding : view.findings) *extra.add_findings() = finding;
-    const std::string sealed = SealRecord(SealInput{.partition = record.partition,
+    std::string sealed = SealRecord(SealInput{.partition = record.partition,
                                                     .seq = seq,
                                                     .kafka_offset = record.offset,
                                                     .recorded_at = recorded_at,
@@ -292,12 +302,12 @@ absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records)
     entry.set_offset(record.offset);
     entry.set_fingerprint(fingerprint);
     entry.set_leaf_hash(leaf_hash);
-    batch.Put(store_->cf(Cf::kLog), keys::LogKey(record.partition, seq), sealed);
-    batch.Put(store_->cf(Cf::kEventIds), id_key, entry.SerializeAsString());
+    staged.push_back({Cf::kLog, keys::LogKey(record.partition, seq), std::move(sealed)});
+    staged.push_back({Cf::kEventIds, id_key, entry.SerializeAsString()});
     const int64_t occurred = absl::ToUnixMicros(ToTime(event->occurred_at()));
     const char action = static_cast<char>(ActionOf(*event));
-    batch.Put(store_->cf(Cf::kSubjectTimeline),
-              keys::TimelineKey(event->subject().id(), occurred, record.partition, seq), std::string_view(&action, 1));
+    staged.push_back({Cf::kSubjectTimeline, keys::TimelineKey(event->subject().id(), occurred, record.partition, seq),
+                      std::string(1, action)});
     if (HeaderValue(record, kIngestHeader) == "grpc") batch.Delete(store_->cf(Cf::kOutbox), id_key);
     for (ReadModel* model : options_.read_models) {
       if (absl::Status s = model->Apply(view, writer); !s.ok()) return s;
@@ -307,6 +317,10 @@ absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records)
         AppliedEvent{event->event_id(), record.partition, record.offset, seq, /*duplicate=*/false});
   }
 
+  std::sort(staged.begin(), staged.end(), [](const Staged& a, const Staged& b) {
+    return a.family != b.family ? a.family < b.family : a.key < b.key;
+  });
+  for (const Staged& row : staged) batch.Put(store_->cf(row.family), row.key, row.value);
   for (const auto& [partition, cursor] : prepared.cursors_) {
     batch.Put(store_->cf(Cf::kOffsets), keys::PartitionKey(partition), cursor.SerializeAsString());
   }

@@ -5,6 +5,7 @@
 #include "ledger/sv.h"
 #include "absl/strings/str_cat.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 
 namespace pdl {
@@ -28,13 +29,16 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const Options& options) {
   db_options.bytes_per_sync = 1 << 20;
 
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-  auto family_options = [&](bool point_lookups) {
+  auto family_options = [&](bool point_lookups, bool partition_sequential) {
     rocksdb::ColumnFamilyOptions cf;
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = cache;
     if (point_lookups) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     cf.write_buffer_size = 32u << 20;
+    // Keys that start with a 4-byte partition and grow within it (log, tree): memtable inserts reuse the
+    // position of the previous key of the same partition.
+    if (partition_sequential) cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(4));
     return cf;
   };
 
@@ -42,7 +46,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const Options& options) {
   for (int i = 0; i < static_cast<int>(Cf::kCount); ++i) {
     const Cf family = static_cast<Cf>(i);
     const bool point = family == Cf::kEventIds || family == Cf::kVault || family == Cf::kLog;
-    descriptors.emplace_back(std::string(CfName(family)), family_options(point));
+    const bool sequential = family == Cf::kLog || family == Cf::kTree;
+    descriptors.emplace_back(std::string(CfName(family)), family_options(point, sequential));
   }
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;

@@ -22,6 +22,7 @@
 #include "pdl/v1/admin_service.grpc.pb.h"
 #include "pdl/v1/audit_service.grpc.pb.h"
 #include "pdl/v1/ingest_service.grpc.pb.h"
+#include "ledger/checkpoint/note.h"
 #include "projections/applier.h"
 #include "projections/store.h"
 #include "tests/testing/event_builder.h"
@@ -39,6 +40,7 @@ struct Options {
   int history_events = 1000;
   int history_samples = 1000;
   std::string ledgerd = PDL_LEDGERD_PATH;
+  bool replay_only = false;
 };
 
 // Subject index sampler with P(k) ~ 1 / (k+1)^s.
@@ -84,8 +86,65 @@ uint64_t DirBytes(const std::string& dir) {
   return total;
 }
 
+// Projector-only: `events` applied in-process to a fresh store at `path` (Applier batches of 5,000, the records
+// as the consumer would hand them over). Events per second, or -1 on failure.
+double ReplayRate(const std::vector<pdl::v1::PrivacyEvent>& events, const std::string& path) {
+  auto store = Store::Open({.path = path});
+  if (!store.ok()) return -1;
+  auto signer = checkpoint::NoteSigner::Generate("pdl.local/bench");
+  if (!signer.ok()) return -1;
+  auto applier = Applier::Create(store->get(), "bench", 6, {.signer = &*signer, .origin_prefix = "pdl.local/bench"});
+  if (!applier.ok()) return -1;
+  std::vector<std::vector<InputRecord>> batches;
+  std::vector<int64_t> next_offset(6, 0);
+  std::vector<InputRecord> batch;
+  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+  for (const auto& e : events) {
+    InputRecord r;
+    r.partition = std::hash<std::string>()(e.subject().id()) % 6;
+    r.offset = next_offset[r.partition]++;
+    r.timestamp_ms = now_ms;
+    r.key = e.subject().id();
+    r.value = CanonicalBytes(e);
+    batch.push_back(std::move(r));
+    if (batch.size() == 5000) batches.push_back(std::move(batch)), batch.clear();
+  }
+  if (!batch.empty()) batches.push_back(std::move(batch));
+  const absl::Time start = absl::Now();
+  for (auto& b : batches) {
+    auto prepared = (*applier)->Prepare(std::move(b));
+    if (!prepared.ok() || !(*applier)->Commit(std::move(*prepared)).ok()) return -1;
+  }
+  return events.size() / absl::ToDoubleSeconds(absl::Now() - start);
+}
+
+std::vector<pdl::v1::PrivacyEvent> Generate(const Options& o, size_t* bytes) {
+  std::mt19937_64 rng(42);
+  Zipf zipf(o.subjects, o.zipf_s);
+  const absl::Time t0 = absl::Now() - absl::Hours(24 * 30);
+  std::vector<pdl::v1::PrivacyEvent> events;
+  events.reserve(o.events);
+  *bytes = 0;
+  for (int i = 0; i < o.events; ++i) {
+    events.push_back(MakeEvent(i, absl::StrCat("subject-", zipf(rng)), t0 + absl::Milliseconds(i)));
+    *bytes += events.back().ByteSizeLong();
+  }
+  return events;
+}
+
 int Run(const Options& o) {
   testing::TempDir tmp;
+  size_t bytes = 0;
+  const std::vector<pdl::v1::PrivacyEvent> events = Generate(o, &bytes);
+  std::fprintf(stderr, "generated %d events, %.0f bytes each on average\n", o.events,
+               static_cast<double>(bytes) / o.events);
+  if (o.replay_only) {
+    const double rate = ReplayRate(events, tmp.path() + "/replay");
+    if (rate < 0) return 1;
+    std::printf("| measurement | value |\n|---|---|\n| projector-only replay | %.0f events/s (%d events) |\n", rate,
+                o.events);
+    return 0;
+  }
   const std::string data_dir = tmp.path() + "/data";
   testing::LedgerdProcess ledgerd(o.ledgerd, data_dir, {"--log-level", "warn"});
   if (absl::Status s = ledgerd.Start(); !s.ok()) {
@@ -95,19 +154,7 @@ int Run(const Options& o) {
   auto ingest = pdl::v1::IngestService::NewStub(ledgerd.channel());
   auto audit = pdl::v1::AuditService::NewStub(ledgerd.channel());
   auto admin = pdl::v1::AdminService::NewStub(ledgerd.channel());
-
-  std::mt19937_64 rng(42);
-  Zipf zipf(o.subjects, o.zipf_s);
   const absl::Time t0 = absl::Now() - absl::Hours(24 * 30);
-  std::vector<pdl::v1::PrivacyEvent> events;
-  events.reserve(o.events);
-  size_t bytes = 0;
-  for (int i = 0; i < o.events; ++i) {
-    events.push_back(MakeEvent(i, absl::StrCat("subject-", zipf(rng)), t0 + absl::Milliseconds(i)));
-    bytes += events.back().ByteSizeLong();
-  }
-  std::fprintf(stderr, "generated %d events, %.0f bytes each on average\n", o.events,
-               static_cast<double>(bytes) / o.events);
 
   auto sealed_total = [&]() -> uint64_t {
     grpc::ClientContext context;
@@ -193,33 +240,8 @@ int Run(const Options& o) {
   ledgerd.Stop();
   const double disk_per_event = static_cast<double>(DirBytes(data_dir + "/db")) / total_events;
 
-  // 4. Projector-only: the same records applied in-process to a fresh store.
-  double replay_rate = 0;
-  {
-    auto store = Store::Open({.path = tmp.path() + "/replay"});
-    auto applier = Applier::Create(store->get(), "bench", 6);
-    if (!store.ok() || !applier.ok()) return 1;
-    std::vector<std::vector<InputRecord>> batches;
-    std::vector<int64_t> next_offset(6, 0);
-    std::vector<InputRecord> batch;
-    for (const auto& e : events) {
-      InputRecord r;
-      r.partition = std::hash<std::string>()(e.subject().id()) % 6;
-      r.offset = next_offset[r.partition]++;
-      r.timestamp_ms = absl::ToUnixMillis(absl::Now());
-      r.key = e.subject().id();
-      r.value = CanonicalBytes(e);
-      batch.push_back(std::move(r));
-      if (batch.size() == 5000) batches.push_back(std::move(batch)), batch.clear();
-    }
-    if (!batch.empty()) batches.push_back(std::move(batch));
-    const absl::Time replay_start = absl::Now();
-    for (auto& b : batches) {
-      auto prepared = (*applier)->Prepare(std::move(b));
-      if (!prepared.ok() || !(*applier)->Commit(std::move(*prepared)).ok()) return 1;
-    }
-    replay_rate = o.events / absl::ToDoubleSeconds(absl::Now() - replay_start);
-  }
+  const double replay_rate = ReplayRate(events, tmp.path() + "/replay");
+  if (replay_rate < 0) return 1;
 
   std::printf("| measurement | value |\n|---|---|\n");
   std::printf("| events published (PublishStream) | %d (%d subjects, Zipf s=%.2f, %.0f B/event) |\n", o.events,
@@ -249,6 +271,7 @@ int main(int argc, char** argv) {
   app.add_option("--history-events", o.history_events, "Events of the history subject")->capture_default_str();
   app.add_option("--history-samples", o.history_samples, "GetSubjectHistory calls")->capture_default_str();
   app.add_option("--ledgerd", o.ledgerd, "ledgerd binary")->capture_default_str();
+  app.add_flag("--replay-only", o.replay_only, "Only the projector-only replay (no ledgerd)");
   CLI11_PARSE(app, argc, argv);
   return pdl::Run(o);
 }
