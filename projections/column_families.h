@@ -20,12 +20,15 @@ enum class Cf : int {
   kGaps,            // partition, cluster, from_offset -> GapRecord
   kTree,            // partition, level, index -> 32-byte hash of a complete Merkle subtree (level 0 = leaf hashes)
   kHeads,           // partition -> TreeHead (tree size, root, signed checkpoint)
+  // Policies (projections/policy_judge.h): published policies, and the judge's facts about subjects.
+  kPolicies,        // version -> PublishedPolicy, and an index in publication order
+  kPolicyFacts,     // subject -> PolicySubjectFacts (what the policy judge remembers of a subject)
   kCount,
 };
 
 inline constexpr std::array<std::string_view, static_cast<int>(Cf::kCount)> kCfNames = {
     "default", "log",     "offsets", "event_ids", "subject_timeline", "vault",
-    "outbox",  "rejected", "gaps",    "tree",      "heads",
+    "outbox",  "rejected", "gaps",    "tree",      "heads",            "policies", "policy_facts",
 };
 
 inline constexpr std::string_view CfName(Cf cf) { return kCfNames[static_cast<int>(cf)]; }

@@ -1,5 +1,6 @@
 #include "projections/history.h"
 
+#include <map>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -8,7 +9,9 @@
 #include "ledger/field_error.h"
 #include "projections/keys.h"
 #include "projections/page_token.h"
+#include "projections/proofs.h"
 #include "projections/store.h"
+#include "projections/tree_store.h"
 
 namespace pdl {
 namespace {
@@ -67,7 +70,9 @@ absl::StatusOr<pdl::v1::GetSubjectHistoryResponse> GetSubjectHistory(
     skip_equal = true;
   }
 
-  const rocksdb::Snapshot* snapshot = store.db()->GetSnapshot();
+  // Entries, heads and tree nodes all come from this one state of the store, so every proof matches its head.
+  ScopedSnapshot scoped_snapshot(store);
+  const rocksdb::Snapshot* snapshot = scoped_snapshot.get();
   rocksdb::ReadOptions read;
   read.snapshot = snapshot;
   rocksdb::Slice upper_slice(upper);
@@ -96,16 +101,12 @@ absl::StatusOr<pdl::v1::GetSubjectHistoryResponse> GetSubjectHistory(
       uint64_t seq = 0;
       if (!keys::ConsumeI64(&rest, &occurred) || !keys::ConsumeU32(&rest, &partition) ||
           !keys::ConsumeU64(&rest, &seq)) {
-        store.db()->ReleaseSnapshot(snapshot);
         return absl::DataLossError("subject_timeline: malformed key");
       }
       log_keys.push_back(keys::LogKey(partition, seq));
       last_key = key.ToString();
     }
-    if (!it->status().ok()) {
-      store.db()->ReleaseSnapshot(snapshot);
-      return FromRocks(it->status(), "scanning subject_timeline");
-    }
+    if (!it->status().ok()) return FromRocks(it->status(), "scanning subject_timeline");
   }
 
   std::vector<rocksdb::Slice> slices(log_keys.begin(), log_keys.end());
@@ -117,8 +118,8 @@ absl::StatusOr<pdl::v1::GetSubjectHistoryResponse> GetSubjectHistory(
     store.db()->MultiGet(get_read, store.cf(Cf::kLog), slices.size(), slices.data(), values.data(),
                          statuses.data(), /*sorted_input=*/false);
   }
-  store.db()->ReleaseSnapshot(snapshot);
 
+  std::map<uint32_t, pdl::v1::TreeHead> heads;
   for (size_t i = 0; i < log_keys.size(); ++i) {
     if (!statuses[i].ok()) return FromRocks(statuses[i], "reading log entry of the subject timeline");
     pdl::v1::SealedEvent sealed;
@@ -135,7 +136,29 @@ absl::StatusOr<pdl::v1::GetSubjectHistoryResponse> GetSubjectHistory(
     }
     entry->set_policy_version(sealed.policy_version());
     *entry->mutable_findings() = sealed.findings();
+    if (!request.with_proofs()) continue;
+
+    auto head = heads.find(sealed.partition());
+    if (head == heads.end()) {
+      auto stored = ReadTreeHead(store, sealed.partition(), snapshot);
+      if (!stored.ok()) return stored.status();
+      if (!stored->has_value()) {
+        return absl::DataLossError(
+            absl::StrCat("heads: partition ", sealed.partition(), " has sealed records but no tree head"));
+      }
+      head = heads.emplace(sealed.partition(), std::move(**stored)).first;
+    }
+    if (sealed.seq() >= head->second.size()) {
+      return absl::DataLossError(absl::StrCat("partition ", sealed.partition(), ": seq ", sealed.seq(),
+                                              " is beyond the tree head size ", head->second.size()));
+    }
+    auto proof = InclusionProofAt(store, snapshot, sealed.partition(), sealed.seq(), head->second.size());
+    if (!proof.ok()) return proof.status();
+    entry->set_sealed_record(values[i].data(), values[i].size());
+    entry->set_leaf_index(sealed.seq());
+    for (const merkle::Hash& h : *proof) entry->add_inclusion_proof(std::string(merkle::HashBytes(h)));
   }
+  for (const auto& [partition, head] : heads) *response.add_checkpoints() = CheckpointOf(partition, head);
   if (more) response.set_next_page_token(EncodePageToken(PageCursor{fingerprint, last_key}));
   return response;
 }

@@ -31,6 +31,8 @@ int RunCtl(int argc, char** argv) {
 
   std::vector<ctl::Command> commands;
   ctl::AddEventCommands(app, g, commands);
+  ctl::AddEvidenceCommands(app, g, commands);
+  ctl::AddPolicyCommands(app, g, commands);
 
   try {
     app.parse(argc, argv);

@@ -13,6 +13,7 @@ absl::StatusOr<NodeConfig> ParseNodeFlags(int argc, char** argv) {
   NodeConfig config;
   std::vector<std::string> props;
   int batch_wait_ms = static_cast<int>(absl::ToInt64Milliseconds(config.batch_max_wait));
+  int scrub_interval_s = static_cast<int>(absl::ToInt64Seconds(config.scrub_interval));
 
   CLI::App app{
       "ledgerd: the Personal Data Ledger server.\n\n"
@@ -55,6 +56,15 @@ absl::StatusOr<NodeConfig> ParseNodeFlags(int argc, char** argv) {
   app.add_option("--batch-max-wait-ms", batch_wait_ms, "How long a batch waits to fill")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
+  app.add_flag("--verify-store", config.verify_store,
+               "Re-hash every stored record against the stored Merkle tree and heads, check every checkpoint "
+               "signature, print the report and exit: 0 intact, 1 damaged (names partition and seq). Starts "
+               "neither Kafka nor gRPC; ledgerd must not be running on the data dir");
+  app.add_option("--scrub-interval", scrub_interval_s,
+                 "Seconds between background store self-checks (0 = off); on damage the node logs an alarm and "
+                 "stops sealing (health NOT_SERVING for pdl.v1.IngestService)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 7 * 24 * 3600));
   app.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
@@ -81,6 +91,7 @@ absl::StatusOr<NodeConfig> ParseNodeFlags(int argc, char** argv) {
     config.kafka_properties[p.substr(0, eq)] = p.substr(eq + 1);
   }
   config.batch_max_wait = absl::Milliseconds(batch_wait_ms);
+  config.scrub_interval = absl::Seconds(scrub_interval_s);
   return config;
 }
 

@@ -37,6 +37,10 @@ struct NodeConfig {
   int batch_max_records = 5000;
   absl::Duration batch_max_wait = absl::Milliseconds(20);
   std::string log_level = "info";
+  // Check the stored log against its tree, heads and signatures, print the report and exit (no Kafka, no gRPC).
+  bool verify_store = false;
+  // Background store self-check period; zero disables it. On damage the node stops sealing.
+  absl::Duration scrub_interval = absl::Minutes(10);
 };
 
 // Parses argv. Returns the config, or a status: CANCELLED after printing --help / --version (exit 0), or

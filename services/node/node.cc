@@ -1,10 +1,15 @@
 #include "services/node/node.h"
 
+#include <cctype>
+#include <condition_variable>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <mutex>
+#include <optional>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -16,8 +21,11 @@
 #include "ledger/event_codec.h"
 #include "projections/applier.h"
 #include "projections/node_state.h"
+#include "projections/proofs.h"
 #include "projections/store.h"
+#include "projections/store_check.h"
 #include "projections/vault_store.h"
+#include "services/grpc/proof_service.h"
 #include "services/grpc/services.h"
 #include "services/kafka/consumer.h"
 #include "services/kafka/embedded_cluster.h"
@@ -79,6 +87,83 @@ std::string RandomHex(size_t bytes) {
   return out;
 }
 
+std::string KeyPath(const NodeConfig& config, const fs::path& data_dir) {
+  return config.checkpoint_key_file.empty() ? (data_dir / "checkpoint.key").string() : config.checkpoint_key_file;
+}
+
+std::optional<std::string> ReadTrimmedFile(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  return text;
+}
+
+// The checkpoint verifier of an existing data dir, without creating anything: from <key>.pub, else from the key.
+absl::StatusOr<checkpoint::NoteVerifier> LoadVerifier(const std::string& key_path) {
+  if (auto pub = ReadTrimmedFile(key_path + ".pub")) {
+    auto verifier = checkpoint::NoteVerifier::FromKey(*pub);
+    if (!verifier.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(key_path, ".pub: ", verifier.status().message()));
+    }
+    return verifier;
+  }
+  if (auto key = ReadTrimmedFile(key_path)) {
+    auto signer = checkpoint::NoteSigner::FromKey(*key);
+    if (!signer.ok()) return absl::InvalidArgumentError(absl::StrCat(key_path, ": ", signer.status().message()));
+    return signer->Verifier();
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("no checkpoint key at ", key_path, " or ", key_path, ".pub; the signatures cannot be checked"));
+}
+
+void LogDamage(const StoreCheckReport& report) {
+  for (const StoreDamage& damage : report.damages()) {
+    spdlog::critical(
+        "alarm=store_damaged partition={} seq={} what=\"{}\" action=\"sealing stopped; run "
+        "`ledgerd --verify-store` on a stopped node and restore the data dir from a replica\"",
+        damage.partition, damage.seq.has_value() ? absl::StrCat(*damage.seq) : std::string("head"), damage.what);
+  }
+}
+
+// `ledgerd --verify-store`: the store check on a stopped node's data dir, report on stdout.
+absl::Status VerifyStore(const NodeConfig& config) {
+  const fs::path data_dir = fs::absolute(config.data_dir);
+  if (!fs::exists(data_dir / "db")) {
+    return absl::FailedPreconditionError(absl::StrCat("no ledger store at ", (data_dir / "db").string()));
+  }
+  auto verifier = LoadVerifier(KeyPath(config, data_dir));
+  if (!verifier.ok()) return verifier.status();
+  StoreCheckOptions options{.verifier = &*verifier};
+  if (!config.log_origin.empty()) {
+    options.origin_prefix = config.log_origin;
+  } else if (auto log_id = ReadTrimmedFile(data_dir / "log-id")) {
+    options.origin_prefix = absl::StrCat("pdl.local/", *log_id);
+  }
+  auto store = Store::Open({.path = (data_dir / "db").string()});
+  if (!store.ok()) return store.status();
+  const absl::Time start = absl::Now();
+  auto report = CheckStore(**store, options);
+  if (!report.ok()) return report.status();
+  for (const PartitionCheck& p : report->partitions) {
+    const std::string verdict = p.damage ? absl::StrCat("DAMAGED ", p.damage->ToString()) : "ok";
+    std::printf("partition %u: %llu records, %llu tree nodes: %s\n", p.partition,
+                static_cast<unsigned long long>(p.records), static_cast<unsigned long long>(p.nodes), verdict.c_str());
+  }
+  std::printf(
+      "verify-store: %zu partitions, %llu records, %llu tree nodes, checkpoints checked with key %s, "
+      "%.1f s: %s\n",
+      report->partitions.size(), static_cast<unsigned long long>(report->records),
+      static_cast<unsigned long long>(report->nodes), verifier->name().c_str(),
+      absl::ToDoubleSeconds(absl::Now() - start), report->ok() ? "intact" : "DAMAGED");
+  std::fflush(stdout);
+  if (report->ok()) return absl::OkStatus();
+  LogDamage(*report);
+  return absl::DataLossError(absl::StrCat("store damaged: ", report->damages().front().ToString()));
+}
+
 void WaitForSignal() {
   sigset_t set;
   sigemptyset(&set);
@@ -92,6 +177,7 @@ void WaitForSignal() {
 }  // namespace
 
 absl::Status RunNode(const NodeConfig& config) {
+  if (config.verify_store) return VerifyStore(config);
   std::error_code ec;
   fs::create_directories(config.data_dir, ec);
   if (ec) return absl::UnavailableError(absl::StrCat("cannot create --data-dir ", config.data_dir, ": ", ec.message()));
@@ -221,6 +307,8 @@ absl::Status RunNode(const NodeConfig& config) {
 
   IngestServiceImpl ingest_service(&ingest);
   AuditServiceImpl audit_service(store->get());
+  ProofServiceImpl proof_service(store->get(),
+                                 ProofConfig{.partitions = *partitions, .verifier_key = signer->Verifier().Key()});
   AdminServiceImpl admin_service(stats, [&](uint32_t partition) -> absl::StatusOr<int> {
     if (partition >= static_cast<uint32_t>(*partitions)) {
       return absl::InvalidArgumentError(absl::StrCat("partition: ", partition, " is not a partition of ",
@@ -236,6 +324,7 @@ absl::Status RunNode(const NodeConfig& config) {
   builder.AddListeningPort(config.grpc_address, grpc::InsecureServerCredentials(), &bound_port);
   builder.RegisterService(&ingest_service);
   builder.RegisterService(&audit_service);
+  builder.RegisterService(&proof_service);
   builder.RegisterService(&admin_service);
   builder.SetMaxReceiveMessageSize(8 << 20);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -258,10 +347,40 @@ absl::Status RunNode(const NodeConfig& config) {
       }
       health->SetServingStatus("pdl.v1.IngestService", sealing);
       health->SetServingStatus("pdl.v1.AuditService", true);
+      health->SetServingStatus("pdl.v1.ProofService", true);
       health->SetServingStatus(kIntegrityHealth, sealing && !open_gap);
       for (int i = 0; i < 10 && !stopping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
+
+  // The scrub: the store check now and every --scrub-interval; damage halts the sealer.
+  const checkpoint::NoteVerifier verifier = signer->Verifier();
+  std::mutex scrub_mu;
+  std::condition_variable scrub_cv;
+  bool scrub_stop = false;
+  std::thread scrub_thread;
+  if (config.scrub_interval > absl::ZeroDuration()) {
+    scrub_thread = std::thread([&] {
+      const StoreCheckOptions options{.verifier = &verifier, .origin_prefix = origin};
+      std::unique_lock<std::mutex> lock(scrub_mu);
+      while (!scrub_stop) {
+        lock.unlock();
+        const absl::Time start = absl::Now();
+        auto report = CheckStore(**store, options);
+        if (!report.ok()) {
+          spdlog::error("event=scrub_failed error=\"{}\"", report.status().ToString());
+        } else if (!report->ok()) {
+          LogDamage(*report);
+          sealer.Halt(absl::DataLossError(absl::StrCat("store damaged: ", report->damages().front().ToString())));
+        } else {
+          spdlog::info("event=scrub_ok partitions={} records={} duration_ms={}", report->partitions.size(),
+                       report->records, absl::ToInt64Milliseconds(absl::Now() - start));
+        }
+        lock.lock();
+        scrub_cv.wait_for(lock, absl::ToChronoSeconds(config.scrub_interval), [&] { return scrub_stop; });
+      }
+    });
+  }
 
   std::printf("ledgerd ready: grpc=%s kafka=%s (%s) data-dir=%s\n", grpc_address.c_str(),
               kafka_config.bootstrap_servers.c_str(), embedded ? "embedded" : "external", data_dir.c_str());
@@ -270,6 +389,12 @@ absl::Status RunNode(const NodeConfig& config) {
                *partitions);
 
   WaitForSignal();
+  {
+    std::lock_guard<std::mutex> lock(scrub_mu);
+    scrub_stop = true;
+  }
+  scrub_cv.notify_all();
+  if (scrub_thread.joinable()) scrub_thread.join();
   stopping = true;
   health->Shutdown();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

@@ -47,9 +47,19 @@ void Sealer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void Sealer::Halt(absl::Status reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (halted_.ok()) halted_ = std::move(reason);
+}
+
+bool Sealer::halted() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !halted_.ok();
+}
+
 absl::Status Sealer::health() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return health_;
+  return halted_.ok() ? health_ : halted_;
 }
 
 absl::StatusOr<int> Sealer::AcknowledgeGaps(uint32_t partition) {
@@ -94,6 +104,10 @@ void Sealer::Loop() {
   int failures = 0;
   while (!stop_) {
     RunCommands();
+    if (halted()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
     absl::Status s = RunOnce();
     {
       std::lock_guard<std::mutex> lock(mu_);

@@ -48,12 +48,17 @@ class Sealer {
   // Runs on the sealer thread; returns the number of gaps acknowledged.
   [[nodiscard]] absl::StatusOr<int> AcknowledgeGaps(uint32_t partition);
 
-  // Last error of the sealer loop (OK while healthy).
+  // Stops sealing for good (until restart): the loop only runs commands from now on, and health() returns
+  // `reason`. For damage found in the store, so that nothing is built on a damaged log. Requires !reason.ok().
+  void Halt(absl::Status reason);
+
+  // The halt reason, else the last error of the sealer loop (OK while healthy).
   absl::Status health() const;
   uint64_t gaps_detected() const { return gaps_detected_.load(); }
 
  private:
   void Loop();
+  bool halted() const;
   // Assigns every partition at its stored cursor, keeping partitions stopped at a gap paused.
   absl::Status AssignAtCursors();
   absl::Status RunOnce();
@@ -73,6 +78,7 @@ class Sealer {
 
   mutable std::mutex mu_;
   absl::Status health_;
+  absl::Status halted_;
   std::deque<std::function<void()>> commands_;
 };
 

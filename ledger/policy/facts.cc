@@ -1,0 +1,102 @@
+#include "ledger/policy/facts.h"
+
+#include <algorithm>
+
+#include "ledger/event_codec.h"
+#include "ledger/policy/declarations.h"
+
+namespace pdl::policy {
+
+bool UpdateFacts(const pdl::v1::PrivacyEvent& event, SubjectFacts* facts) {
+  bool changed = false;
+  const absl::Time at = ToTime(event.occurred_at());
+  if (event.subject().minor() && !facts->minor) {
+    facts->minor = true;
+    changed = true;
+  }
+  if (event.subject().birth_year() != 0 && event.subject().birth_year() != facts->birth_year) {
+    facts->birth_year = event.subject().birth_year();
+    changed = true;
+  }
+  switch (event.action_case()) {
+    case pdl::v1::PrivacyEvent::kConsentGiven: {
+      const auto& given = event.consent_given();
+      for (const ConsentFact& fact : facts->consents) {
+        if (fact.consent_id == given.consent_id() && fact.given_at == at) return changed;  // Folded already.
+      }
+      ConsentFact fact{.consent_id = given.consent_id(), .scope = given.scope(), .given_at = at, .purposes = {}};
+      for (const auto& p : given.purposes()) fact.purposes.push_back({p, std::nullopt});
+      facts->consents.push_back(std::move(fact));
+      return true;
+    }
+    case pdl::v1::PrivacyEvent::kConsentWithdrawn: {
+      const auto& withdrawn = event.consent_withdrawn();
+      auto withdraws = [&](const std::string& purpose) {
+        if (withdrawn.purposes().empty()) return true;
+        for (const auto& w : withdrawn.purposes()) {
+          if (KeyCovers(w, purpose)) return true;
+        }
+        return false;
+      };
+      bool matched = false;
+      for (ConsentFact& fact : facts->consents) {
+        if (fact.consent_id != withdrawn.consent_id()) continue;
+        if (!fact.given_at.has_value()) {
+          // A withdrawal of a consent never seen given, recorded before: the same withdrawal folded again.
+          bool same = !fact.purposes.empty();
+          for (const ConsentPurpose& p : fact.purposes) same &= p.withdrawn_at == at;
+          matched |= same;
+          continue;
+        }
+        if (*fact.given_at > at) continue;
+        matched = true;
+        for (ConsentPurpose& p : fact.purposes) {
+          if (!p.withdrawn_at.has_value() && withdraws(p.purpose)) {
+            p.withdrawn_at = at;
+            changed = true;
+          }
+        }
+      }
+      if (!matched && !withdrawn.purposes().empty()) {
+        ConsentFact fact{
+            .consent_id = withdrawn.consent_id(), .scope = withdrawn.scope(), .given_at = std::nullopt, .purposes = {}};
+        for (const auto& p : withdrawn.purposes()) fact.purposes.push_back({p, at});
+        facts->consents.push_back(std::move(fact));
+        changed = true;
+      }
+      return changed;
+    }
+    case pdl::v1::PrivacyEvent::kRightsRequestClosed: {
+      const auto& closed = event.rights_request_closed();
+      if (closed.right() == pdl::v1::SUBJECT_RIGHT_ERASURE && closed.outcome() == pdl::v1::REQUEST_OUTCOME_FULFILLED &&
+          (!facts->erasure_completed_at.has_value() || at < *facts->erasure_completed_at)) {
+        facts->erasure_completed_at = at;
+        return true;
+      }
+      return changed;
+    }
+    default:
+      return changed;
+  }
+}
+
+bool ConsentLive(const SubjectFacts& facts, std::string_view purpose, absl::Time t) {
+  for (const ConsentFact& fact : facts.consents) {
+    if (!fact.given_at.has_value() || *fact.given_at > t) continue;
+    for (const ConsentPurpose& p : fact.purposes) {
+      if (KeyCovers(p.purpose, purpose) && (!p.withdrawn_at.has_value() || *p.withdrawn_at > t)) return true;
+    }
+  }
+  return false;
+}
+
+bool ConsentWithdrawnBy(const SubjectFacts& facts, std::string_view purpose, absl::Time t) {
+  for (const ConsentFact& fact : facts.consents) {
+    for (const ConsentPurpose& p : fact.purposes) {
+      if (KeyCovers(p.purpose, purpose) && p.withdrawn_at.has_value() && *p.withdrawn_at <= t) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace pdl::policy
