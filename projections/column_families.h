@@ -23,12 +23,28 @@ enum class Cf : int {
   // Policies (projections/policy_judge.h): published policies, and the judge's facts about subjects.
   kPolicies,        // version -> PublishedPolicy, and an index in publication order
   kPolicyFacts,     // subject -> PolicySubjectFacts (what the policy judge remembers of a subject)
+  // Read models (projections/read_models/; key layouts in read_models/read_model_keys.h). Rebuildable from kLog.
+  kHoldings,              // subject, system -> open HoldingSet; + category, opened -> closed HoldingPeriod
+  kRetentionDue,          // retain_until, subject, system, category, opened -> RetentionDueRecord (open holdings)
+  kDisclosures,           // recipient, occurred_at, partition, seq -> DisclosureRecord
+  kDisclosuresByCategory, // recipient category, occurred_at, partition, seq -> DisclosureRecord
+  kTransfers,             // destination country, occurred_at, partition, seq, mechanism -> TransferRecord
+  kConsents,              // subject, consent_id, occurred_at, partition, seq -> ConsentChange
+  kRequests,              // subject, request_id -> RightsRequestRecord
+  kRequestsByDue,         // due_at, subject, request_id -> RightsRequestRecord (all requests)
+  kRequestsOpen,          // due_at, subject, request_id -> RightsRequestRecord (open requests only)
+  kRopa,                  // event shape (kind, recipient category, destination, purposes, categories) -> RopaCell
+  kFindings,              // occurred_at, rule_id, severity, partition, seq, index -> FindingRecord
+  kFindingsBySubject,     // subject, occurred_at, partition, seq, index -> FindingRecord
+  kSubjectIndex,          // subject, tag, ... -> identity, kinds, policy versions, disclosures, transfers
   kCount,
 };
 
 inline constexpr std::array<std::string_view, static_cast<int>(Cf::kCount)> kCfNames = {
     "default", "log",     "offsets", "event_ids", "subject_timeline", "vault",
     "outbox",  "rejected", "gaps",    "tree",      "heads",            "policies", "policy_facts",
+    "holdings", "retention_due", "disclosures", "disclosures_by_category", "transfers", "consents", "requests",
+    "requests_by_due", "requests_open", "ropa", "findings", "findings_by_subject", "subject_index",
 };
 
 inline constexpr std::string_view CfName(Cf cf) { return kCfNames[static_cast<int>(cf)]; }

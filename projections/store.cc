@@ -45,7 +45,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const Options& options) {
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (int i = 0; i < static_cast<int>(Cf::kCount); ++i) {
     const Cf family = static_cast<Cf>(i);
-    const bool point = family == Cf::kEventIds || family == Cf::kVault || family == Cf::kLog;
+    // Families read by key (Bloom filters spare the cold reads of keys not in a file): dedup, vault, log, the tree
+    // nodes of proofs, and the rows the judge and read models read back for every event.
+    const bool point = family == Cf::kEventIds || family == Cf::kVault || family == Cf::kLog ||
+                       family == Cf::kTree || family == Cf::kPolicyFacts || family == Cf::kHoldings ||
+                       family == Cf::kRopa || family == Cf::kSubjectIndex || family == Cf::kRequests;
     const bool sequential = family == Cf::kLog || family == Cf::kTree;
     descriptors.emplace_back(std::string(CfName(family)), family_options(point, sequential));
   }

@@ -25,12 +25,15 @@ int RunCtl(int argc, char** argv) {
       "ledgerctl"};
   app.set_version_flag("--version", Version());
   app.require_subcommand(1);
+  // Global flags may follow the subcommand too: `ledgerctl history user-1 --json`.
+  app.fallthrough();
   app.add_option("--server", g.server, "ledgerd gRPC address (env PDL_SERVER)")->capture_default_str();
   app.add_option("--timeout", g.timeout_s, "Seconds to wait for an answer")->capture_default_str();
   app.add_flag("--json", g.json, "Machine-readable output (protobuf JSON)");
 
   std::vector<ctl::Command> commands;
   ctl::AddEventCommands(app, g, commands);
+  ctl::AddAuditCommands(app, g, commands);
   ctl::AddEvidenceCommands(app, g, commands);
   ctl::AddPolicyCommands(app, g, commands);
 

@@ -43,6 +43,7 @@ struct Command {
 
 // Each area adds its subcommands to `app`; handlers read `g` when they run (after parsing).
 void AddEventCommands(CLI::App& app, const Globals& g, std::vector<Command>& commands);
+void AddAuditCommands(CLI::App& app, const Globals& g, std::vector<Command>& commands);
 void AddEvidenceCommands(CLI::App& app, const Globals& g, std::vector<Command>& commands);
 void AddPolicyCommands(CLI::App& app, const Globals& g, std::vector<Command>& commands);
 

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/time/clock.h"
+#include "projections/audit_queries.h"
 #include "projections/history.h"
 #include "services/grpc/status_util.h"
 #include "services/node/ingest.h"
@@ -96,21 +97,107 @@ grpc::Status AuditServiceImpl::GetSubjectHistory(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status AdminServiceImpl::GetStats(grpc::ServerContext* context, const pdl::v1::GetStatsRequest*,
-                                        pdl::v1::GetStatsResponse* response) {
-  auto result = stats_();
+namespace {
+
+// Runs `query` and moves its answer into `response`, or maps its error.
+template <typename Response>
+grpc::Status Answer(grpc::ServerContext* context, absl::StatusOr<Response> result, Response* response) {
   if (!result.ok()) return ToGrpc(result.status(), context);
   *response = std::move(*result);
   return grpc::Status::OK;
 }
 
+}  // namespace
+
+grpc::Status AuditServiceImpl::GetSubjectReport(grpc::ServerContext* context,
+                                                const pdl::v1::GetSubjectReportRequest* request,
+                                                pdl::v1::GetSubjectReportResponse* response) {
+  return Answer(context, pdl::GetSubjectReport(*store_, vault_, *request, absl::Now()), response);
+}
+
+grpc::Status AuditServiceImpl::ListTransfers(grpc::ServerContext* context, const pdl::v1::ListTransfersRequest* request,
+                                             pdl::v1::ListTransfersResponse* response) {
+  return Answer(context, pdl::ListTransfers(*store_, *request), response);
+}
+
+grpc::Status AuditServiceImpl::ListDisclosures(grpc::ServerContext* context,
+                                               const pdl::v1::ListDisclosuresRequest* request,
+                                               pdl::v1::ListDisclosuresResponse* response) {
+  return Answer(context, pdl::ListDisclosures(*store_, *request), response);
+}
+
+grpc::Status AuditServiceImpl::GetRecordsOfProcessing(grpc::ServerContext* context,
+                                                      const pdl::v1::GetRecordsOfProcessingRequest* request,
+                                                      pdl::v1::GetRecordsOfProcessingResponse* response) {
+  std::optional<RopaDeclarations> declared;
+  if (declarations_) {
+    auto found = declarations_();
+    if (!found.ok()) return ToGrpc(found.status(), context);
+    declared = std::move(*found);
+  }
+  return Answer(context, pdl::GetRecordsOfProcessing(*store_, *request, declared.has_value() ? &*declared : nullptr),
+                response);
+}
+
+grpc::Status AuditServiceImpl::ListRightsRequests(grpc::ServerContext* context,
+                                                  const pdl::v1::ListRightsRequestsRequest* request,
+                                                  pdl::v1::ListRightsRequestsResponse* response) {
+  return Answer(context, pdl::ListRightsRequests(*store_, *request, absl::Now()), response);
+}
+
+grpc::Status AuditServiceImpl::ListFindings(grpc::ServerContext* context, const pdl::v1::ListFindingsRequest* request,
+                                            pdl::v1::ListFindingsResponse* response) {
+  return Answer(context, pdl::ListFindings(*store_, *request), response);
+}
+
+grpc::Status AuditServiceImpl::ListRetentionDue(grpc::ServerContext* context,
+                                                const pdl::v1::ListRetentionDueRequest* request,
+                                                pdl::v1::ListRetentionDueResponse* response) {
+  return Answer(context, pdl::ListRetentionDue(*store_, *request), response);
+}
+
+namespace {
+
+// Calls `fn` (UNIMPLEMENTED when unset) and moves its answer into `response`.
+template <typename Fn, typename Request, typename Response>
+grpc::Status Delegate(grpc::ServerContext* context, const Fn& fn, const Request& request, Response* response) {
+  if (!fn) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "not available on this node");
+  return Answer(context, fn(request), response);
+}
+
+}  // namespace
+
+grpc::Status AdminServiceImpl::GetStats(grpc::ServerContext* context, const pdl::v1::GetStatsRequest*,
+                                        pdl::v1::GetStatsResponse* response) {
+  if (!handlers_.stats) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "not available on this node");
+  return Answer(context, handlers_.stats(), response);
+}
+
 grpc::Status AdminServiceImpl::AcknowledgeGap(grpc::ServerContext* context,
                                               const pdl::v1::AcknowledgeGapRequest* request,
                                               pdl::v1::AcknowledgeGapResponse* response) {
-  auto result = ack_(request->partition());
+  if (!handlers_.ack) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "not available on this node");
+  auto result = handlers_.ack(request->partition());
   if (!result.ok()) return ToGrpc(result.status(), context);
   response->set_acknowledged(*result);
   return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::PublishPolicy(grpc::ServerContext* context,
+                                             const pdl::v1::PublishPolicyRequest* request,
+                                             pdl::v1::PublishPolicyResponse* response) {
+  return Delegate(context, handlers_.publish_policy, *request, response);
+}
+
+grpc::Status AdminServiceImpl::GetPolicy(grpc::ServerContext* context, const pdl::v1::GetPolicyRequest* request,
+                                         pdl::v1::GetPolicyResponse* response) {
+  return Delegate(context, handlers_.get_policy, *request, response);
+}
+
+grpc::Status AdminServiceImpl::RebuildProjections(grpc::ServerContext* context,
+                                                  const pdl::v1::RebuildProjectionsRequest* request,
+                                                  pdl::v1::RebuildProjectionsResponse* response) {
+  return Delegate(context, handlers_.rebuild, *request, response);
 }
 
 }  // namespace pdl

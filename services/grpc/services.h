@@ -5,6 +5,7 @@
 // status; no logic of its own. Thread-safe (the sync server calls them from its pool).
 
 #include <functional>
+#include <optional>
 
 #include "absl/status/statusor.h"
 #include <string>
@@ -12,11 +13,13 @@
 #include "pdl/v1/admin_service.grpc.pb.h"
 #include "pdl/v1/audit_service.grpc.pb.h"
 #include "pdl/v1/ingest_service.grpc.pb.h"
+#include "projections/audit_queries.h"
 
 namespace pdl {
 
 class Ingest;
 class Store;
+class VaultStore;
 
 class IngestServiceImpl final : public pdl::v1::IngestService::Service {
  public:
@@ -31,29 +34,69 @@ class IngestServiceImpl final : public pdl::v1::IngestService::Service {
   Ingest* ingest_;
 };
 
+// Read queries (projections/history.h, projections/audit_queries.h). `vault` decrypts identities in subject reports
+// (null: reports say IDENTITY_STATUS_UNAVAILABLE); `declarations` returns what the policy in force declares, to
+// mark the records of processing (unset, or std::nullopt: rows stay DECLARATION_UNSPECIFIED). Not owned.
 class AuditServiceImpl final : public pdl::v1::AuditService::Service {
  public:
-  explicit AuditServiceImpl(const Store* store) : store_(store) {}
+  using DeclarationsFn = std::function<absl::StatusOr<std::optional<RopaDeclarations>>()>;
+  explicit AuditServiceImpl(const Store* store, const VaultStore* vault = nullptr, DeclarationsFn declarations = {})
+      : store_(store), vault_(vault), declarations_(std::move(declarations)) {}
   grpc::Status GetSubjectHistory(grpc::ServerContext* context, const pdl::v1::GetSubjectHistoryRequest* request,
                                  pdl::v1::GetSubjectHistoryResponse* response) override;
+  grpc::Status GetSubjectReport(grpc::ServerContext* context, const pdl::v1::GetSubjectReportRequest* request,
+                                pdl::v1::GetSubjectReportResponse* response) override;
+  grpc::Status ListTransfers(grpc::ServerContext* context, const pdl::v1::ListTransfersRequest* request,
+                             pdl::v1::ListTransfersResponse* response) override;
+  grpc::Status ListDisclosures(grpc::ServerContext* context, const pdl::v1::ListDisclosuresRequest* request,
+                               pdl::v1::ListDisclosuresResponse* response) override;
+  grpc::Status GetRecordsOfProcessing(grpc::ServerContext* context,
+                                      const pdl::v1::GetRecordsOfProcessingRequest* request,
+                                      pdl::v1::GetRecordsOfProcessingResponse* response) override;
+  grpc::Status ListRightsRequests(grpc::ServerContext* context, const pdl::v1::ListRightsRequestsRequest* request,
+                                  pdl::v1::ListRightsRequestsResponse* response) override;
+  grpc::Status ListFindings(grpc::ServerContext* context, const pdl::v1::ListFindingsRequest* request,
+                            pdl::v1::ListFindingsResponse* response) override;
+  grpc::Status ListRetentionDue(grpc::ServerContext* context, const pdl::v1::ListRetentionDueRequest* request,
+                                pdl::v1::ListRetentionDueResponse* response) override;
 
  private:
   const Store* store_;
+  const VaultStore* vault_;
+  DeclarationsFn declarations_;
 };
 
 class AdminServiceImpl final : public pdl::v1::AdminService::Service {
  public:
   using StatsFn = std::function<absl::StatusOr<pdl::v1::GetStatsResponse>()>;
   using AckFn = std::function<absl::StatusOr<int>(uint32_t)>;
-  AdminServiceImpl(StatsFn stats, AckFn ack) : stats_(std::move(stats)), ack_(std::move(ack)) {}
+  using PublishPolicyFn =
+      std::function<absl::StatusOr<pdl::v1::PublishPolicyResponse>(const pdl::v1::PublishPolicyRequest&)>;
+  using GetPolicyFn = std::function<absl::StatusOr<pdl::v1::GetPolicyResponse>(const pdl::v1::GetPolicyRequest&)>;
+  using RebuildFn =
+      std::function<absl::StatusOr<pdl::v1::RebuildProjectionsResponse>(const pdl::v1::RebuildProjectionsRequest&)>;
+  // The node's operations; an unset function answers UNIMPLEMENTED.
+  struct Handlers {
+    StatsFn stats;
+    AckFn ack;
+    PublishPolicyFn publish_policy;
+    GetPolicyFn get_policy;
+    RebuildFn rebuild;
+  };
+  explicit AdminServiceImpl(Handlers handlers) : handlers_(std::move(handlers)) {}
   grpc::Status GetStats(grpc::ServerContext* context, const pdl::v1::GetStatsRequest* request,
                         pdl::v1::GetStatsResponse* response) override;
   grpc::Status AcknowledgeGap(grpc::ServerContext* context, const pdl::v1::AcknowledgeGapRequest* request,
                               pdl::v1::AcknowledgeGapResponse* response) override;
+  grpc::Status PublishPolicy(grpc::ServerContext* context, const pdl::v1::PublishPolicyRequest* request,
+                             pdl::v1::PublishPolicyResponse* response) override;
+  grpc::Status GetPolicy(grpc::ServerContext* context, const pdl::v1::GetPolicyRequest* request,
+                         pdl::v1::GetPolicyResponse* response) override;
+  grpc::Status RebuildProjections(grpc::ServerContext* context, const pdl::v1::RebuildProjectionsRequest* request,
+                                  pdl::v1::RebuildProjectionsResponse* response) override;
 
  private:
-  StatsFn stats_;
-  AckFn ack_;
+  Handlers handlers_;
 };
 
 }  // namespace pdl

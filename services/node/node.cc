@@ -20,8 +20,12 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "ledger/event_codec.h"
 #include "projections/applier.h"
+#include "projections/audit_queries.h"
 #include "projections/node_state.h"
+#include "projections/policy_judge.h"
 #include "projections/proofs.h"
+#include "projections/read_models/all.h"
+#include "projections/rebuild.h"
 #include "projections/store.h"
 #include "projections/store_check.h"
 #include "projections/vault_store.h"
@@ -32,6 +36,7 @@
 #include "services/kafka/producer.h"
 #include "services/node/ingest.h"
 #include "services/node/key_material.h"
+#include "services/node/policy_admin.h"
 #include "services/node/seal_tracker.h"
 #include "services/node/sealer.h"
 #include "spdlog/spdlog.h"
@@ -231,8 +236,25 @@ absl::Status RunNode(const NodeConfig& config) {
   const std::string cluster_id =
       embedded ? absl::StrCat("embedded:", cluster->instance_id()) : (*producer)->ClusterId(absl::Seconds(10));
 
+  // Policies: every version published so far is applied before the first batch, and the sealer catches up with
+  // pdl.policies.v1 before each batch, so each event is judged by the policy in force when it happened.
+  auto registry = PolicyRegistry::Open(store->get());
+  if (!registry.ok()) return registry.status();
+  auto follower = policy_admin::PolicyFollower::Create(kafka_config, registry->get());
+  if (!follower.ok()) return follower.status();
+  if (auto caught = (*follower)->CatchUp(absl::Seconds(30)); !caught.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat("topic ", kafka::kPoliciesTopic, " cannot be read (",
+                                                      caught.status().message(), "); create it before starting ledgerd"));
+  }
+  spdlog::info("event=policies_loaded versions={}", (*registry)->policies()->size());
+  PolicyJudge judge(registry->get());
+  auto read_models = MakeReadModels({.retain_until = PolicyRetainUntil(registry->get())});
+
   auto applier = Applier::Create(store->get(), cluster_id, *partitions,
-                                 ApplierOptions{.signer = &*signer, .origin_prefix = origin});
+                                 ApplierOptions{.signer = &*signer,
+                                                .origin_prefix = origin,
+                                                .judge = &judge,
+                                                .read_models = ModelPointers(read_models)});
   if (!applier.ok()) return applier.status();
   const auto& moved = (*applier)->partitions_from_other_cluster();
   if (!moved.empty()) {
@@ -251,7 +273,8 @@ absl::Status RunNode(const NodeConfig& config) {
   if (!consumer.ok()) return consumer.status();
   Sealer sealer({.stop_at_gaps = !embedded,
                  .batch_max_records = static_cast<size_t>(config.batch_max_records),
-                 .batch_max_wait = config.batch_max_wait},
+                 .batch_max_wait = config.batch_max_wait,
+                 .before_batch = [&follower] { return (*follower)->CatchUp(absl::Seconds(10)).status(); }},
                 std::move(*consumer), std::move(*applier), producer->get(), &tracker);
   if (absl::Status s = sealer.Start(); !s.ok()) return s;
 
@@ -306,16 +329,65 @@ absl::Status RunNode(const NodeConfig& config) {
   };
 
   IngestServiceImpl ingest_service(&ingest);
-  AuditServiceImpl audit_service(store->get());
+  AuditServiceImpl audit_service(store->get(), &vault, [&]() -> absl::StatusOr<std::optional<RopaDeclarations>> {
+    auto in_force = policy_admin::GetPolicy(**registry, {}, absl::Now());
+    if (in_force.status().code() == absl::StatusCode::kNotFound) return std::nullopt;
+    if (!in_force.ok()) return in_force.status();
+    return DeclarationsOf(in_force->policy().policy());
+  });
   ProofServiceImpl proof_service(store->get(),
                                  ProofConfig{.partitions = *partitions, .verifier_key = signer->Verifier().Key()});
-  AdminServiceImpl admin_service(stats, [&](uint32_t partition) -> absl::StatusOr<int> {
+  AdminServiceImpl::Handlers admin;
+  admin.stats = stats;
+  admin.ack = [&](uint32_t partition) -> absl::StatusOr<int> {
     if (partition >= static_cast<uint32_t>(*partitions)) {
       return absl::InvalidArgumentError(absl::StrCat("partition: ", partition, " is not a partition of ",
                                                      kafka::kEventsTopic, " (0..", *partitions - 1, ")"));
     }
     return sealer.AcknowledgeGaps(partition);
-  });
+  };
+  admin.publish_policy = [&](const pdl::v1::PublishPolicyRequest& request) {
+    return policy_admin::PublishPolicy(request, **registry, **producer);
+  };
+  admin.get_policy = [&](const pdl::v1::GetPolicyRequest& request) {
+    return policy_admin::GetPolicy(**registry, request, absl::Now());
+  };
+  admin.rebuild = [&](const pdl::v1::RebuildProjectionsRequest& request)
+      -> absl::StatusOr<pdl::v1::RebuildProjectionsResponse> {
+    auto out = std::make_shared<pdl::v1::RebuildProjectionsResponse>();
+    Store* db = store->get();
+    std::vector<ReadModel*> models = ModelPointers(read_models);
+    const bool digest_only = request.digest_only();
+    // On the sealer thread between two batches: nothing else writes the read models while they are rebuilt.
+    absl::Status ran = sealer.RunBetweenBatches(
+        [db, models, digest_only, out]() -> absl::Status {
+          const absl::Time start = absl::Now();
+          if (digest_only) {
+            auto digest = ReadModelDigest(*db, ReadModelFamilies());
+            if (!digest.ok()) return digest.status();
+            out->set_digest_before(*digest);
+            out->set_digest_after(*digest);
+          } else {
+            spdlog::info("event=rebuild_started");
+            auto result = RebuildReadModels(*db, models, ReadModelFamilies());
+            if (!result.ok()) return result.status();
+            out->set_events(result->events);
+            out->set_digest_before(result->digest_before);
+            out->set_digest_after(result->digest_after);
+          }
+          out->set_identical(out->digest_before() == out->digest_after());
+          out->set_duration_ms(absl::ToInt64Milliseconds(absl::Now() - start));
+          if (!digest_only) {
+            spdlog::info("event=rebuild_done events={} identical={} duration_ms={}", out->events(),
+                         out->identical(), out->duration_ms());
+          }
+          return absl::OkStatus();
+        },
+        absl::Hours(1));
+    if (!ran.ok()) return ran;
+    return *out;
+  };
+  AdminServiceImpl admin_service(std::move(admin));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -9,7 +9,7 @@ namespace pdl {
 
 Sealer::Sealer(Options options, std::unique_ptr<kafka::Consumer> consumer, std::unique_ptr<Applier> applier,
                kafka::Producer* producer, SealTracker* tracker)
-    : options_(options),
+    : options_(std::move(options)),
       consumer_(std::move(consumer)),
       applier_(std::move(applier)),
       producer_(producer),
@@ -60,6 +60,23 @@ bool Sealer::halted() const {
 absl::Status Sealer::health() const {
   std::lock_guard<std::mutex> lock(mu_);
   return halted_.ok() ? health_ : halted_;
+}
+
+void Sealer::Submit(std::function<void()> command) {
+  std::lock_guard<std::mutex> lock(mu_);
+  commands_.push_back(std::move(command));
+}
+
+absl::Status Sealer::RunBetweenBatches(std::function<absl::Status()> fn, absl::Duration timeout) {
+  auto done = std::make_shared<std::promise<absl::Status>>();
+  auto result = done->get_future();
+  Submit([fn = std::move(fn), done] { done->set_value(fn()); });
+  if (result.wait_for(absl::ToChronoMilliseconds(timeout)) != std::future_status::ready) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("the sealer did not finish the command within ", absl::FormatDuration(timeout),
+                     "; it goes on in the background"));
+  }
+  return result.get();
 }
 
 absl::StatusOr<int> Sealer::AcknowledgeGaps(uint32_t partition) {
@@ -205,6 +222,9 @@ absl::Status Sealer::RunOnce() {
     in.value = std::move(r.value);
     for (auto& h : r.headers) in.headers.push_back({std::move(h.key), std::move(h.value)});
     records.push_back(std::move(in));
+  }
+  if (options_.before_batch) {
+    if (absl::Status s = options_.before_batch(); !s.ok()) return s;
   }
   auto prepared = applier_->Prepare(std::move(records));
   if (!prepared.ok()) return prepared.status();

@@ -34,6 +34,10 @@ class Sealer {
     bool stop_at_gaps = true;
     size_t batch_max_records = 5000;
     absl::Duration batch_max_wait = absl::Milliseconds(20);
+    // Runs on the sealer thread before each non-empty batch is prepared (the node catches up with
+    // pdl.policies.v1 here, so that every policy published before the batch's events judges them). An error fails
+    // the batch, which is retried from the stored offsets.
+    std::function<absl::Status()> before_batch;
   };
 
   Sealer(Options options, std::unique_ptr<kafka::Consumer> consumer, std::unique_ptr<Applier> applier,
@@ -47,6 +51,10 @@ class Sealer {
 
   // Runs on the sealer thread; returns the number of gaps acknowledged.
   [[nodiscard]] absl::StatusOr<int> AcknowledgeGaps(uint32_t partition);
+
+  // Runs `fn` on the sealer thread between two batches (nothing else writes the store meanwhile) and returns its
+  // status; DEADLINE_EXCEEDED when it has not finished within `timeout` (it still runs to the end).
+  [[nodiscard]] absl::Status RunBetweenBatches(std::function<absl::Status()> fn, absl::Duration timeout);
 
   // Stops sealing for good (until restart): the loop only runs commands from now on, and health() returns
   // `reason`. For damage found in the store, so that nothing is built on a damaged log. Requires !reason.ok().
@@ -65,6 +73,7 @@ class Sealer {
   absl::Status HandleOutOfRange(const kafka::OutOfRange& oor);
   absl::Status PublishRejections(const std::vector<Rejection>& rejections);
   void RunCommands();
+  void Submit(std::function<void()> command);
 
   Options options_;
   std::unique_ptr<kafka::Consumer> consumer_;

@@ -28,6 +28,7 @@
 #include "tests/testing/event_builder.h"
 #include "tests/testing/ledgerd_process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/workload.h"
 
 namespace pdl {
 namespace {
@@ -42,35 +43,6 @@ struct Options {
   std::string ledgerd = PDL_LEDGERD_PATH;
   bool replay_only = false;
 };
-
-// Subject index sampler with P(k) ~ 1 / (k+1)^s.
-class Zipf {
- public:
-  Zipf(int n, double s) : cdf_(n) {
-    double sum = 0;
-    for (int k = 0; k < n; ++k) cdf_[k] = (sum += 1.0 / std::pow(k + 1, s));
-    for (double& c : cdf_) c /= sum;
-  }
-  int operator()(std::mt19937_64& rng) {
-    const double u = std::uniform_real_distribution<double>(0, 1)(rng);
-    return static_cast<int>(std::lower_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin());
-  }
-
- private:
-  std::vector<double> cdf_;
-};
-
-pdl::v1::PrivacyEvent MakeEvent(int i, const std::string& subject, absl::Time t) {
-  auto e = testing::Collected(absl::StrCat("bench-", i), subject, t);
-  auto* c = e.mutable_data_collected();
-  c->add_categories("user.device.cookie_id");
-  c->add_categories("user.device.ip_address");
-  c->add_purposes("analytics.reporting");
-  c->set_retention_rule("usage-data-26-months");
-  c->set_consent_id(absl::StrCat("consent-", subject, "-analytics"));
-  e.set_source("connect-app.metrics-exporter");
-  return e;
-}
 
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -120,13 +92,13 @@ double ReplayRate(const std::vector<pdl::v1::PrivacyEvent>& events, const std::s
 
 std::vector<pdl::v1::PrivacyEvent> Generate(const Options& o, size_t* bytes) {
   std::mt19937_64 rng(42);
-  Zipf zipf(o.subjects, o.zipf_s);
+  testing::Zipf zipf(o.subjects, o.zipf_s);
   const absl::Time t0 = absl::Now() - absl::Hours(24 * 30);
   std::vector<pdl::v1::PrivacyEvent> events;
   events.reserve(o.events);
   *bytes = 0;
   for (int i = 0; i < o.events; ++i) {
-    events.push_back(MakeEvent(i, absl::StrCat("subject-", zipf(rng)), t0 + absl::Milliseconds(i)));
+    events.push_back(testing::BenchCollected(i, absl::StrCat("subject-", zipf(rng)), t0 + absl::Milliseconds(i)));
     *bytes += events.back().ByteSizeLong();
   }
   return events;
@@ -196,7 +168,7 @@ int Run(const Options& o) {
   std::vector<double> sealed_ms;
   for (int i = 0; i < o.latency_samples; ++i) {
     pdl::v1::PublishRequest request;
-    *request.mutable_event() = MakeEvent(o.events + i, absl::StrCat("latency-", i % 100), absl::Now());
+    *request.mutable_event() = testing::BenchCollected(o.events + i, absl::StrCat("latency-", i % 100), absl::Now());
     request.set_wait(pdl::v1::PUBLISH_WAIT_SEALED);
     grpc::ClientContext context;
     pdl::v1::PublishReceipt receipt;
@@ -211,7 +183,7 @@ int Run(const Options& o) {
     auto stream = ingest->PublishStream(&context);
     for (int i = 0; i < o.history_events; ++i) {
       pdl::v1::PublishRequest request;
-      *request.mutable_event() = MakeEvent(2 * o.events + i, "history-subject", t0 + absl::Seconds(i));
+      *request.mutable_event() = testing::BenchCollected(2 * o.events + i, "history-subject", t0 + absl::Seconds(i));
       request.set_wait(i + 1 == o.history_events ? pdl::v1::PUBLISH_WAIT_SEALED : pdl::v1::PUBLISH_WAIT_DURABLE);
       stream->Write(request);
     }

@@ -1,0 +1,240 @@
+#include "projections/read_models/holdings.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/arena.h"
+#include "ledger/event_codec.h"
+#include "ledger/sv.h"
+#include "pdl/v1/read_models.pb.h"
+#include "projections/keys.h"
+#include "projections/read_models/internal/rows.h"
+#include "projections/read_models/read_model_keys.h"
+
+namespace pdl {
+namespace {
+
+using pdl::v1::HoldingCollection;
+using pdl::v1::HoldingPeriod;
+using pdl::v1::HoldingSet;
+using rmrows::Micros;
+using rmrows::SetMicros;
+
+rmkeys::EventPos OpenedPos(const HoldingPeriod& period) {
+  return rmkeys::EventPos{Micros(period.opened_by().occurred_at()), period.opened_by().partition(),
+                          period.opened_by().seq()};
+}
+
+std::vector<std::string> Distinct(const google::protobuf::RepeatedPtrField<std::string>& values) {
+  std::vector<std::string> out(values.begin(), values.end());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// The open periods of one subject in one system, parsed onto the caller's arena (the row is read on every
+// collection, so its many small fields are allocated there rather than one by one).
+struct OpenSet {
+  std::string key;
+  bool existed = false;
+  HoldingSet* set = nullptr;
+};
+
+absl::StatusOr<OpenSet> ReadOpen(const BatchWriter& batch, std::string key, google::protobuf::Arena* arena) {
+  OpenSet open;
+  open.key = std::move(key);
+  open.set = google::protobuf::Arena::CreateMessage<HoldingSet>(arena);
+  auto stored = batch.Get(Cf::kHoldings, open.key);
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value()) {
+    open.existed = true;
+    if (!open.set->ParseFromString(**stored)) return absl::DataLossError("holdings: row does not parse");
+  }
+  return open;
+}
+
+// Room for a typical HoldingSet and its parse, so that most collections allocate nothing.
+constexpr size_t kArenaBlock = 8192;
+
+// The open period of `category` in `set`, or where it would be inserted.
+int Find(const HoldingSet& set, const std::string& category, bool* found) {
+  auto it = std::lower_bound(set.open().begin(), set.open().end(), category,
+                             [](const HoldingPeriod& p, const std::string& c) { return p.category() < c; });
+  *found = it != set.open().end() && it->category() == category;
+  return static_cast<int>(it - set.open().begin());
+}
+
+bool SameWay(const HoldingCollection& c, const pdl::v1::PrivacyEvent& e) {
+  const auto& d = e.data_collected();
+  return c.legal_basis() == d.legal_basis() && c.method() == d.method() && c.source() == e.source() &&
+         c.retention_rule() == d.retention_rule() && c.consent_id() == d.consent_id() &&
+         std::equal(c.purposes().begin(), c.purposes().end(), d.purposes().begin(), d.purposes().end());
+}
+
+std::string DueKey(const HoldingPeriod& period) {
+  return rmkeys::RetentionDueKey(Micros(period.retain_until()), period.subject_id(), period.system(), period.category(),
+                                 OpenedPos(period));
+}
+
+pdl::v1::RetentionDueRecord DueRecord(const HoldingPeriod& period, std::string_view due_key) {
+  pdl::v1::RetentionDueRecord due;
+  *due.mutable_retain_until() = period.retain_until();
+  due.set_subject_id(period.subject_id());
+  due.set_system(period.system());
+  due.set_category(period.category());
+  *due.mutable_since() = period.since();
+  for (const auto& c : period.collections()) {
+    for (const auto& p : c.purposes()) rmrows::InsertSorted(due.mutable_purposes(), p);
+    if (!c.retention_rule().empty()) rmrows::InsertSorted(due.mutable_retention_rules(), c.retention_rule());
+  }
+  due.set_notice_id(absl::StrCat("due-", absl::BytesToHexString(Sv(Sha256(due_key).substr(0, 12)))));
+  return due;
+}
+
+void PutSet(const OpenSet& open, BatchWriter& batch) {
+  if (open.set->open().empty()) {
+    if (open.existed) batch.Delete(Cf::kHoldings, open.key);
+    return;
+  }
+  batch.Put(Cf::kHoldings, open.key, rmrows::Bytes(*open.set));
+}
+
+}  // namespace
+
+absl::Status HoldingsModel::Apply(const SealedEventView& sealed, BatchWriter& batch) {
+  switch (sealed.event->action_case()) {
+    case pdl::v1::PrivacyEvent::kDataCollected:
+      return Collect(sealed, batch);
+    case pdl::v1::PrivacyEvent::kDataDeleted:
+      return Delete(sealed, batch);
+    default:
+      return absl::OkStatus();
+  }
+}
+
+absl::Status HoldingsModel::Collect(const SealedEventView& sealed, BatchWriter& batch) {
+  const pdl::v1::PrivacyEvent& e = *sealed.event;
+  const pdl::v1::DataCollected& c = e.data_collected();
+  const int64_t occurred = Micros(e.occurred_at());
+  alignas(8) char block[kArenaBlock];
+  google::protobuf::Arena arena(block, sizeof(block));
+  auto open = ReadOpen(batch, rmkeys::HoldingSystemKey(e.subject().id(), c.system()), &arena);
+  if (!open.ok()) return open.status();
+  HoldingSet& set = *open->set;
+  bool changed = false;
+
+  for (const std::string& category : Distinct(c.categories())) {
+    std::optional<int64_t> retain;
+    if (c.has_retain_until()) retain = Micros(c.retain_until());
+    if (e.subject().minor()) retain = retain.has_value() ? std::min(*retain, occurred) : occurred;
+    if (!retain.has_value() && options_.retain_until) {
+      auto computed = options_.retain_until(sealed, category, batch);
+      if (!computed.ok()) return computed.status();
+      if (computed->has_value()) retain = absl::ToUnixMicros(**computed);
+    }
+
+    bool found = false;
+    const int index = Find(set, category, &found);
+    if (!found) {
+      set.add_open();
+      for (int i = set.open_size() - 1; i > index; --i) set.mutable_open()->SwapElements(i, i - 1);
+      HoldingPeriod* fresh = set.mutable_open(index);
+      fresh->set_subject_id(e.subject().id());
+      fresh->set_system(c.system());
+      fresh->set_category(category);
+      fresh->set_subject_kind(e.subject().kind());
+      *fresh->mutable_since() = e.occurred_at();
+      *fresh->mutable_opened_by() = rmrows::RefOf(sealed);
+    }
+    HoldingPeriod& period = *set.mutable_open(index);
+    const std::optional<std::string> old_due =
+        period.has_retain_until() ? std::optional<std::string>(DueKey(period)) : std::nullopt;
+    // Whether this collection changes what the retention_due row shows (purposes, rules, since, retain_until).
+    bool due_changed = !found;
+    changed |= !found;
+
+    HoldingCollection* way = nullptr;
+    for (auto& existing : *period.mutable_collections()) {
+      if (SameWay(existing, e)) {
+        way = &existing;
+        break;
+      }
+    }
+    if (way == nullptr) {
+      way = period.add_collections();
+      *way->mutable_purposes() = c.purposes();
+      way->set_legal_basis(c.legal_basis());
+      way->set_method(c.method());
+      way->set_source(e.source());
+      way->set_retention_rule(c.retention_rule());
+      way->set_consent_id(c.consent_id());
+      *way->mutable_first_seen() = e.occurred_at();
+      *way->mutable_first_event() = rmrows::RefOf(sealed);
+      due_changed = true;
+    } else if (occurred < Micros(way->first_seen())) {
+      *way->mutable_first_seen() = e.occurred_at();
+      *way->mutable_first_event() = rmrows::RefOf(sealed);
+      changed = true;
+    }
+    if (retain.has_value() && (!way->has_retain_until() || *retain > Micros(way->retain_until()))) {
+      SetMicros(way->mutable_retain_until(), *retain);
+      changed = true;
+    }
+    if (!sealed.policy_version.empty() && way->policy_version() != sealed.policy_version) {
+      way->set_policy_version(sealed.policy_version);
+      changed = true;
+    }
+    if (occurred < Micros(period.since())) {
+      *period.mutable_since() = e.occurred_at();
+      due_changed = true;
+    }
+    if (retain.has_value() && (!period.has_retain_until() || *retain > Micros(period.retain_until()))) {
+      SetMicros(period.mutable_retain_until(), *retain);
+      due_changed = true;
+    }
+
+    changed |= due_changed;
+    if (period.has_retain_until() && due_changed) {
+      const std::string due_key = DueKey(period);
+      if (old_due.has_value() && *old_due != due_key) batch.Delete(Cf::kRetentionDue, *old_due);
+      batch.Put(Cf::kRetentionDue, due_key, rmrows::Bytes(DueRecord(period, due_key)));
+    }
+  }
+  if (changed) PutSet(*open, batch);
+  return absl::OkStatus();
+}
+
+absl::Status HoldingsModel::Delete(const SealedEventView& sealed, BatchWriter& batch) {
+  const pdl::v1::PrivacyEvent& e = *sealed.event;
+  const pdl::v1::DataDeleted& d = e.data_deleted();
+  alignas(8) char block[kArenaBlock];
+  google::protobuf::Arena arena(block, sizeof(block));
+  auto open = ReadOpen(batch, rmkeys::HoldingSystemKey(e.subject().id(), d.system()), &arena);
+  if (!open.ok()) return open.status();
+  const std::vector<std::string> categories = Distinct(d.categories());
+  HoldingSet* kept = google::protobuf::Arena::CreateMessage<HoldingSet>(&arena);
+  for (HoldingPeriod& period : *open->set->mutable_open()) {
+    if (!categories.empty() && !std::binary_search(categories.begin(), categories.end(), period.category())) {
+      kept->add_open()->Swap(&period);
+      continue;
+    }
+    if (period.has_retain_until()) batch.Delete(Cf::kRetentionDue, DueKey(period));
+    *period.mutable_deleted_at() = Micros(e.occurred_at()) < Micros(period.since()) ? period.since() : e.occurred_at();
+    period.set_deletion_reason(d.reason());
+    period.set_deletion_request_id(d.request_id());
+    period.set_deletion_notice_id(d.notice_id());
+    *period.mutable_deleted_by() = rmrows::RefOf(sealed);
+    batch.Put(Cf::kHoldings,
+              rmkeys::HoldingClosedKey(period.subject_id(), period.system(), period.category(), OpenedPos(period)),
+              rmrows::Bytes(period));
+  }
+  if (kept->open_size() == open->set->open_size()) return absl::OkStatus();  // Nothing was open.
+  open->set = kept;
+  PutSet(*open, batch);
+  return absl::OkStatus();
+}
+
+}  // namespace pdl

@@ -1,0 +1,76 @@
+#include "projections/read_models/rights_requests.h"
+
+#include <algorithm>
+
+#include "projections/read_models/internal/rows.h"
+#include "projections/read_models/read_model_keys.h"
+
+namespace pdl {
+
+using rmrows::Micros;
+
+absl::Time ResponseDueAt(absl::Time opened) {
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  const absl::CivilSecond at = absl::ToCivilSecond(opened, utc);
+  const absl::Duration fraction = opened - absl::FromCivil(at, utc);
+  const absl::CivilMonth next = absl::CivilMonth(at) + 1;
+  const int days_in_next = static_cast<int>(absl::CivilDay(next + 1) - absl::CivilDay(next));
+  const absl::CivilSecond due(next.year(), next.month(), std::min(at.day(), days_in_next), at.hour(), at.minute(),
+                              at.second());
+  return absl::FromCivil(due, utc) + fraction;
+}
+
+bool EvaluateRequestAt(pdl::v1::RightsRequestRecord* record, int64_t as_of_micros) {
+  const bool opened = record->has_opened_at() && Micros(record->opened_at()) <= as_of_micros;
+  const bool closed = record->has_closed_at() && Micros(record->closed_at()) <= as_of_micros;
+  if (!opened && !closed) return false;
+  record->set_status(closed ? pdl::v1::RIGHTS_REQUEST_STATUS_CLOSED : pdl::v1::RIGHTS_REQUEST_STATUS_OPEN);
+  record->set_overdue(!closed && record->has_due_at() && Micros(record->due_at()) < as_of_micros);
+  return true;
+}
+
+absl::Status RightsRequestsModel::Apply(const SealedEventView& sealed, BatchWriter& batch) {
+  const pdl::v1::PrivacyEvent& e = *sealed.event;
+  if (!e.has_rights_request_opened() && !e.has_rights_request_closed()) return absl::OkStatus();
+  const std::string& request_id =
+      e.has_rights_request_opened() ? e.rights_request_opened().request_id() : e.rights_request_closed().request_id();
+  const std::string key = rmkeys::RequestKey(e.subject().id(), request_id);
+  pdl::v1::RightsRequestRecord record;
+  auto found = rmrows::ReadRow(batch, Cf::kRequests, key, &record);
+  if (!found.ok()) return found.status();
+  const int64_t old_due = record.has_due_at() ? Micros(record.due_at()) : rmkeys::kNoDue;
+  const bool was_open = *found && !record.has_closed_at();
+  record.set_subject_id(e.subject().id());
+  record.set_request_id(request_id);
+
+  if (e.has_rights_request_opened()) {
+    if (!record.has_opened_at() || Micros(e.occurred_at()) < Micros(record.opened_at())) {
+      *record.mutable_opened_at() = e.occurred_at();
+      *record.mutable_opened_by() = rmrows::RefOf(sealed);
+      rmrows::SetMicros(record.mutable_due_at(),
+                        absl::ToUnixMicros(ResponseDueAt(absl::FromUnixMicros(Micros(e.occurred_at())))));
+      record.set_right(e.rights_request_opened().right());
+    }
+  } else {
+    const auto& c = e.rights_request_closed();
+    *record.mutable_closed_at() = e.occurred_at();
+    *record.mutable_closed_by() = rmrows::RefOf(sealed);
+    record.set_outcome(c.outcome());
+    if (record.right() == pdl::v1::SUBJECT_RIGHT_UNSPECIFIED) record.set_right(c.right());
+  }
+
+  const int64_t due = record.has_due_at() ? Micros(record.due_at()) : rmkeys::kNoDue;
+  const std::string value = rmrows::Bytes(record);
+  batch.Put(Cf::kRequests, key, value);
+  if (*found && old_due != due)
+    batch.Delete(Cf::kRequestsByDue, rmkeys::RequestDueKey(old_due, e.subject().id(), request_id));
+  batch.Put(Cf::kRequestsByDue, rmkeys::RequestDueKey(due, e.subject().id(), request_id), value);
+  if (was_open && (old_due != due || record.has_closed_at())) {
+    batch.Delete(Cf::kRequestsOpen, rmkeys::RequestDueKey(old_due, e.subject().id(), request_id));
+  }
+  if (!record.has_closed_at())
+    batch.Put(Cf::kRequestsOpen, rmkeys::RequestDueKey(due, e.subject().id(), request_id), value);
+  return absl::OkStatus();
+}
+
+}  // namespace pdl

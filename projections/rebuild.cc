@@ -1,0 +1,191 @@
+#include "projections/rebuild.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/event_codec.h"
+#include "ledger/sv.h"
+#include "pdl/v1/sealed.pb.h"
+#include "projections/store.h"
+#include "rocksdb/utilities/write_batch_with_index.h"
+
+namespace pdl {
+namespace {
+
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+void UpdateFramed(EVP_MD_CTX* ctx, std::string_view bytes) {
+  const uint32_t n = static_cast<uint32_t>(bytes.size());
+  const unsigned char len[4] = {static_cast<unsigned char>(n >> 24), static_cast<unsigned char>(n >> 16),
+                                static_cast<unsigned char>(n >> 8), static_cast<unsigned char>(n)};
+  EVP_DigestUpdate(ctx, len, sizeof(len));
+  EVP_DigestUpdate(ctx, bytes.data(), bytes.size());
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadModelDigest(const Store& store, const std::vector<Cf>& families) {
+  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  if (ctx == nullptr || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+    return absl::InternalError("SHA-256 is not available");
+  }
+  const rocksdb::Snapshot* snapshot = store.db()->GetSnapshot();
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot;
+  absl::Status status;
+  for (Cf family : families) {
+    auto it = store.NewIterator(family, read);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      UpdateFramed(ctx.get(), CfName(family));
+      UpdateFramed(ctx.get(), std::string_view(it->key().data(), it->key().size()));
+      UpdateFramed(ctx.get(), std::string_view(it->value().data(), it->value().size()));
+    }
+    if (!it->status().ok()) {
+      status = FromRocks(it->status(), absl::StrCat("digesting ", Sv(CfName(family))));
+      break;
+    }
+  }
+  store.db()->ReleaseSnapshot(snapshot);
+  if (!status.ok()) return status;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_DigestFinal_ex(ctx.get(), digest, &size) != 1) return absl::InternalError("SHA-256 failed");
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), size));
+}
+
+absl::Status DropFamilies(Store& store, const std::vector<Cf>& families) {
+  for (Cf family : families) {
+    std::string first;
+    std::string last;
+    {
+      auto it = store.NewIterator(family);
+      it->SeekToFirst();
+      if (!it->status().ok()) return FromRocks(it->status(), "scanning a family to drop");
+      if (!it->Valid()) continue;
+      first = it->key().ToString();
+      it->SeekToLast();
+      if (!it->status().ok() || !it->Valid()) return FromRocks(it->status(), "scanning a family to drop");
+      last = it->key().ToString();
+    }
+    // The smallest key after `last`: the exclusive end of a range holding every row.
+    std::string end = last;
+    end.push_back('\0');
+    rocksdb::WriteBatch batch;
+    batch.DeleteRange(store.cf(family), first, end);
+    if (absl::Status s = store.Write(&batch); !s.ok()) return s;
+    rocksdb::CompactRangeOptions compact;
+    compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+    if (absl::Status s = FromRocks(store.db()->CompactRange(compact, store.cf(family), nullptr, nullptr),
+                                   absl::StrCat("compacting ", Sv(CfName(family))));
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RebuildResult> RebuildReadModels(Store& store, const std::vector<ReadModel*>& models,
+                                                const std::vector<Cf>& families, const RebuildOptions& options) {
+  RebuildResult result;
+  auto before = ReadModelDigest(store, families);
+  if (!before.ok()) return before.status();
+  result.digest_before = std::move(*before);
+  if (absl::Status s = DropFamilies(store, families); !s.ok()) return s;
+
+  rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
+  BatchWriter writer(&store, &batch);
+  size_t staged = 0;
+  // Writes the batch's last value of each key, in key order (a hot row rewritten by many events is written once).
+  auto flush = [&]() -> absl::Status {
+    rocksdb::WriteBatch out;
+    for (Cf family : families) {
+      std::unique_ptr<rocksdb::WBWIIterator> it(batch.NewIterator(store.cf(family)));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        const rocksdb::WriteEntry entry = it->Entry();
+        rocksdb::Status s;
+        if (entry.type == rocksdb::kPutRecord) {
+          s = out.Put(store.cf(family), entry.key, entry.value);
+        } else if (entry.type == rocksdb::kDeleteRecord || entry.type == rocksdb::kSingleDeleteRecord) {
+          s = out.Delete(store.cf(family), entry.key);
+        } else {
+          return absl::InternalError(absl::StrCat("rebuild: unexpected write type ", static_cast<int>(entry.type),
+                                                  " in ", Sv(CfName(family))));
+        }
+        if (!s.ok()) return FromRocks(s, "staging rebuilt rows");
+      }
+    }
+    for (int i = 0; i < static_cast<int>(Cf::kCount); ++i) {
+      const Cf other = static_cast<Cf>(i);
+      if (std::find(families.begin(), families.end(), other) != families.end()) continue;
+      std::unique_ptr<rocksdb::WBWIIterator> it(batch.NewIterator(store.cf(other)));
+      it->SeekToFirst();
+      if (it->Valid()) {
+        return absl::FailedPreconditionError(absl::StrCat("rebuild: a read model wrote to ", Sv(CfName(other)),
+                                                          ", which is not one of the families being rebuilt"));
+      }
+    }
+    if (out.Count() > 0) {
+      if (absl::Status s = store.Write(&out); !s.ok()) return s;
+    }
+    batch.Clear();
+    staged = 0;
+    return absl::OkStatus();
+  };
+
+  const rocksdb::Snapshot* snapshot = store.db()->GetSnapshot();
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot;
+  auto release = [&] { store.db()->ReleaseSnapshot(snapshot); };
+  auto it = store.NewIterator(Cf::kLog, read);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    pdl::v1::SealedEvent sealed;
+    if (!sealed.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      release();
+      return absl::DataLossError("log: sealed record does not parse");
+    }
+    auto event = DecodeEvent(sealed.event());
+    if (!event.ok()) {
+      release();
+      return absl::DataLossError(absl::StrCat("log: partition ", sealed.partition(), " seq ", sealed.seq(),
+                                              ": sealed event bytes do not parse"));
+    }
+    SealedEventView view{.partition = sealed.partition(),
+                         .seq = sealed.seq(),
+                         .kafka_offset = sealed.kafka_offset(),
+                         .recorded_at = ToTime(sealed.recorded_at()),
+                         .event = &*event,
+                         .policy_version = sealed.policy_version(),
+                         .findings = {sealed.findings().begin(), sealed.findings().end()}};
+    for (ReadModel* model : models) {
+      if (absl::Status s = model->Apply(view, writer); !s.ok()) {
+        release();
+        return s;
+      }
+    }
+    ++result.events;
+    if (++staged == options.batch_events) {
+      if (absl::Status s = flush(); !s.ok()) {
+        release();
+        return s;
+      }
+    }
+  }
+  const rocksdb::Status scan = it->status();
+  it.reset();
+  release();
+  if (!scan.ok()) return FromRocks(scan, "scanning the log");
+  if (absl::Status s = flush(); !s.ok()) return s;
+
+  auto after = ReadModelDigest(store, families);
+  if (!after.ok()) return after.status();
+  result.digest_after = std::move(*after);
+  return result;
+}
+
+}  // namespace pdl

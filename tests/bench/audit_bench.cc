@@ -1,0 +1,353 @@
+// audit_bench: the cost of the read models and the latency of the audit queries, in-process (no Kafka, no gRPC).
+//
+// Generates N events (Zipf-skewed subjects over one year of occurred_at) and prints one table:
+//   - sealing rate of the in-process Applier (batches of 5,000) without read models (projector only) and with
+//     the policy judge (the seed policy, examples/policies/iqunet-2023-05-08.yaml) and every read model of
+//     MakeReadModels(), for two generators: ingest_bench's (every event a DataCollected of
+//     four categories for two purposes) and a mix of all ten actions;
+//   - GetSubjectReport p50/p99 for a subject with 1,000 events (mixed actions);
+//   - GetRecordsOfProcessing (every page) over the N mixed events;
+//   - ListTransfers for one destination and one month (every page of 1,000) over the N mixed events;
+//   - RebuildReadModels over the N mixed events, and whether the digest is unchanged.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "ledger/event_codec.h"
+#include "ledger/policy/policy_yaml.h"
+#include "projections/applier.h"
+#include "projections/audit_queries.h"
+#include "projections/policy_judge.h"
+#include "projections/read_models/all.h"
+#include "projections/rebuild.h"
+#include "projections/store.h"
+#include "tests/testing/event_builder.h"
+#include "tests/testing/scenario_builder.h"
+#include "tests/testing/temp_dir.h"
+#include "tests/testing/workload.h"
+
+namespace pdl {
+namespace {
+
+struct Options {
+  int events = 1000000;
+  int subjects = 100000;
+  double zipf_s = 1.0;
+  int report_events = 1000;
+  int samples = 1000;
+  int ropa_samples = 200;
+  int per_model_events = 0;
+};
+
+constexpr int kPartitions = 6;
+// The seed policy is in force from 2023-05-08; it was published the day before.
+const absl::Time kStart = absl::FromCivil(absl::CivilDay(2023, 5, 8), absl::UTCTimeZone());
+
+// The seed policy, serialized; empty when the file cannot be read.
+std::string SeedPolicyBytes() {
+  std::ifstream in(std::filesystem::path(PDL_SOURCE_DIR) / "examples/policies/iqunet-2023-05-08.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto policy = policy::ParsePolicyYaml(text.str());
+  if (!policy.ok()) {
+    std::fprintf(stderr, "seed policy: %s\n", policy.status().ToString().c_str());
+    return "";
+  }
+  return policy->SerializeAsString();
+}
+
+// All ten actions, roughly as a year of the seed's applications would produce them.
+pdl::v1::PrivacyEvent MixedEvent(int i, const std::string& subject, absl::Time t, std::mt19937_64& rng) {
+  static const std::vector<std::string> kDestinations = {"US", "US", "US", "IN", "CA", "JP", "BR", "CH"};
+  static const std::vector<std::pair<std::string, std::string>> kRecipients = {{"google-analytics", "processor"},
+                                                                               {"mailer", "service_provider"},
+                                                                               {"other-users", "other_users"},
+                                                                               {"accountants", "professional_advisor"},
+                                                                               {"partner-co", "business_partner"}};
+  const std::string id = absl::StrCat("mix-", i);
+  const int roll = static_cast<int>(rng() % 100);
+  if (roll < 35) {
+    auto e = testing::BenchCollected(i, subject, t);
+    if (roll < 5) testing::SetTime(e.mutable_data_collected()->mutable_retain_until(), t + absl::Hours(24 * 790));
+    return e;
+  }
+  if (roll < 55) {
+    return testing::UsedFor(id, subject, t, "analytics-db", {"user.device.cookie_id", "user.device.ip_address"},
+                            {"analytics.reporting"});
+  }
+  if (roll < 70) {
+    const auto& [rid, category] = kRecipients[rng() % kRecipients.size()];
+    return testing::SharedWith(id, subject, t, rid, category, "BE", {"user.contact.email"},
+                               {"essential.service.notifications"});
+  }
+  if (roll < 80) {
+    const std::string& to = kDestinations[rng() % kDestinations.size()];
+    return testing::TransferredTo(
+        id, subject, t, "google-analytics", to,
+        rng() % 20 == 0 ? pdl::v1::TRANSFER_MECHANISM_UNSPECIFIED : pdl::v1::TRANSFER_MECHANISM_SCC, "GA-DPA-2023");
+  }
+  if (roll < 86) return testing::ConsentGivenFor(id, subject, t, "sheets", {"essential.service"}, "google-sheets");
+  if (roll < 89) return testing::ConsentWithdrawnFor(id, subject, t, "sheets");
+  if (roll < 92) {
+    return testing::RequestOpened(id, subject, t, absl::StrCat("req-", i / 100), pdl::v1::SUBJECT_RIGHT_ACCESS);
+  }
+  if (roll < 94) {
+    return testing::RequestClosed(id, subject, t, absl::StrCat("req-", i / 100), pdl::v1::SUBJECT_RIGHT_ACCESS,
+                                  pdl::v1::REQUEST_OUTCOME_FULFILLED);
+  }
+  if (roll < 97) {
+    return testing::DeletedFrom(id, subject, t, "accounts-db", {"user.contact.email"},
+                                pdl::v1::DELETION_REASON_RETENTION_EXPIRED);
+  }
+  return testing::CollectedInto(id, subject, t, "support-desk", {"user.contact.email", "user.name"},
+                                {"essential.service.operations.support"});
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+}
+
+std::vector<std::vector<InputRecord>> Batches(const std::vector<pdl::v1::PrivacyEvent>& events) {
+  testing::RecordSequencer sequencer(kPartitions);
+  std::vector<std::vector<InputRecord>> batches(1);
+  for (const auto& e : events) {
+    if (batches.back().size() == 5000) batches.emplace_back();
+    InputRecord r = sequencer.Next(e);
+    r.value = CanonicalBytes(e);
+    batches.back().push_back(std::move(r));
+  }
+  return batches;
+}
+
+// Seals `events` into a fresh store at `path` with the read models named in `only` (all when empty, none when
+// !with_models); returns events/s (0 on failure).
+double Seal(const std::string& path, const std::vector<pdl::v1::PrivacyEvent>& events, bool with_models,
+            std::unique_ptr<Store>* keep = nullptr, std::string_view only = "") {
+  auto store = Store::Open({.path = path});
+  if (!store.ok()) return 0;
+  // With the read models: the judge too, as ledgerd runs them (the seed policy published the day before kStart).
+  auto registry = PolicyRegistry::Open(store->get());
+  if (!registry.ok()) return 0;
+  if (with_models) {
+    static const std::string policy = SeedPolicyBytes();
+    if (policy.empty() || !(*registry)->Apply(policy, 0, kStart - absl::Hours(24)).ok()) return 0;
+  }
+  PolicyJudge judge(registry->get());
+  auto models = MakeReadModels({.retain_until = PolicyRetainUntil(registry->get())});
+  ApplierOptions options;
+  if (with_models) options.judge = &judge;
+  for (ReadModel* model : ModelPointers(models)) {
+    if (with_models && (only.empty() || model->name() == only)) options.read_models.push_back(model);
+  }
+  auto applier = Applier::Create(store->get(), "bench", kPartitions, options);
+  if (!applier.ok()) return 0;
+  auto batches = Batches(events);
+  const absl::Time start = absl::Now();
+  for (auto& b : batches) {
+    auto prepared = (*applier)->Prepare(std::move(b));
+    if (!prepared.ok() || !prepared->rejections().empty() || !(*applier)->Commit(std::move(*prepared)).ok()) {
+      std::fprintf(stderr, "sealing failed: %s\n", prepared.ok() ? "rejection" : prepared.status().ToString().c_str());
+      return 0;
+    }
+  }
+  const double rate = events.size() / absl::ToDoubleSeconds(absl::Now() - start);
+  if (keep != nullptr) *keep = std::move(*store);
+  return rate;
+}
+
+template <typename Fn>
+std::vector<double> Time(int samples, Fn&& fn) {
+  std::vector<double> ms;
+  for (int i = 0; i < samples; ++i) {
+    const absl::Time t = absl::Now();
+    if (!fn()) return {};
+    ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - t));
+  }
+  return ms;
+}
+
+int Run(const Options& o) {
+  testing::TempDir tmp;
+  std::mt19937_64 rng(42);
+  testing::Zipf zipf(o.subjects, o.zipf_s);
+  const absl::Duration step = absl::Hours(24 * 365) / std::max(1, o.events);
+  std::vector<pdl::v1::PrivacyEvent> collected, mixed;
+  collected.reserve(o.events);
+  mixed.reserve(o.events + o.report_events);
+  for (int i = 0; i < o.events; ++i) {
+    const std::string subject = absl::StrCat("subject-", zipf(rng));
+    const absl::Time t = kStart + step * i;
+    collected.push_back(testing::BenchCollected(i, subject, t));
+    mixed.push_back(MixedEvent(i, subject, t, rng));
+  }
+  for (int i = 0; i < o.report_events; ++i) {
+    mixed.push_back(MixedEvent(o.events + i, "report-subject", kStart + absl::Minutes(i), rng));
+  }
+  std::fprintf(stderr, "generated %d + %d events\n", o.events, o.report_events);
+
+  const double collected_plain = Seal(tmp.path() + "/c-plain", collected, false);
+  std::fprintf(stderr, "collected, projector only: %.0f/s\n", collected_plain);
+  const double collected_models = Seal(tmp.path() + "/c-models", collected, true);
+  std::fprintf(stderr, "collected, read models: %.0f/s\n", collected_models);
+  collected.clear();
+  collected.shrink_to_fit();
+  // Each model alone, on the first per_model_events mixed events.
+  std::vector<std::pair<std::string, double>> per_model;
+  if (o.per_model_events > 0) {
+    const std::vector<pdl::v1::PrivacyEvent> head(mixed.begin(),
+                                                  mixed.begin() + std::min<size_t>(mixed.size(), o.per_model_events));
+    per_model.emplace_back("none", Seal(tmp.path() + "/pm-none", head, false));
+    for (const auto& model : MakeReadModels()) {
+      const std::string name(model->name());
+      per_model.emplace_back(name, Seal(tmp.path() + "/pm-" + name, head, true, nullptr, name));
+      std::fprintf(stderr, "only %s: %.0f/s\n", name.c_str(), per_model.back().second);
+    }
+  }
+  const double mixed_plain = Seal(tmp.path() + "/m-plain", mixed, false);
+  std::fprintf(stderr, "mixed, projector only: %.0f/s\n", mixed_plain);
+  std::unique_ptr<Store> store;
+  const double mixed_models = Seal(tmp.path() + "/m-models", mixed, true, &store);
+  std::fprintf(stderr, "mixed, read models: %.0f/s\n", mixed_models);
+  if (collected_plain == 0 || collected_models == 0 || mixed_plain == 0 || mixed_models == 0) return 1;
+  mixed.clear();
+  mixed.shrink_to_fit();
+  // Settle the memtables as a running node would have.
+  (void)store->db()->Flush(rocksdb::FlushOptions());
+
+  size_t report_bytes = 0;
+  auto report_ms = Time(o.samples, [&] {
+    pdl::v1::GetSubjectReportRequest request;
+    request.set_subject_id("report-subject");
+    auto report = GetSubjectReport(*store, nullptr, request, kStart + absl::Hours(24 * 400));
+    if (!report.ok() || report->event_count() != static_cast<uint64_t>(o.report_events)) {
+      std::fprintf(stderr, "report failed: %s\n", report.ok() ? "count" : report.status().ToString().c_str());
+      return false;
+    }
+    report_bytes = report->ByteSizeLong();
+    return true;
+  });
+
+  int activities = 0;
+  auto ropa_ms = Time(o.ropa_samples, [&] {
+    pdl::v1::GetRecordsOfProcessingRequest request;
+    request.set_page_size(1000);
+    activities = 0;
+    do {
+      auto page = GetRecordsOfProcessing(*store, request);
+      if (!page.ok()) return false;
+      activities += page->activities_size();
+      request.set_page_token(page->next_page_token());
+    } while (!request.page_token().empty());
+    return true;
+  });
+
+  int transfers = 0;
+  const absl::Time month = absl::FromCivil(absl::CivilDay(2023, 6, 1), absl::UTCTimeZone());
+  auto transfers_ms = Time(o.samples, [&] {
+    pdl::v1::ListTransfersRequest request;
+    request.set_destination_country("US");
+    testing::SetTime(request.mutable_time_range()->mutable_start_time(), month);
+    testing::SetTime(request.mutable_time_range()->mutable_end_time(),
+                     absl::FromCivil(absl::CivilDay(2023, 7, 1), absl::UTCTimeZone()));
+    request.set_page_size(1000);
+    transfers = 0;
+    do {
+      auto page = ListTransfers(*store, request);
+      if (!page.ok()) return false;
+      transfers += page->transfers_size();
+      request.set_page_token(page->next_page_token());
+    } while (!request.page_token().empty());
+    return true;
+  });
+  int counted = 0;
+  auto count_ms = Time(o.samples, [&] {
+    pdl::v1::ListTransfersRequest request;
+    request.set_destination_country("US");
+    testing::SetTime(request.mutable_time_range()->mutable_start_time(), month);
+    testing::SetTime(request.mutable_time_range()->mutable_end_time(),
+                     absl::FromCivil(absl::CivilDay(2023, 7, 1), absl::UTCTimeZone()));
+    request.set_count_only(true);
+    auto page = ListTransfers(*store, request);
+    if (!page.ok()) return false;
+    counted = page->total_size();
+    return true;
+  });
+  auto first_page_ms = Time(o.samples, [&] {
+    pdl::v1::ListTransfersRequest request;
+    request.set_destination_country("US");
+    testing::SetTime(request.mutable_time_range()->mutable_start_time(), month);
+    testing::SetTime(request.mutable_time_range()->mutable_end_time(),
+                     absl::FromCivil(absl::CivilDay(2023, 7, 1), absl::UTCTimeZone()));
+    auto page = ListTransfers(*store, request);
+    return page.ok() && page->transfers_size() == std::min(100, transfers);
+  });
+  if (report_ms.empty() || ropa_ms.empty() || transfers_ms.empty() || count_ms.empty() || first_page_ms.empty()) {
+    return 1;
+  }
+
+  auto registry = PolicyRegistry::Open(store.get());
+  if (!registry.ok()) return 1;
+  auto models = MakeReadModels({.retain_until = PolicyRetainUntil(registry->get())});
+  const absl::Time rebuild_start = absl::Now();
+  auto rebuilt = RebuildReadModels(*store, ModelPointers(models), ReadModelFamilies());
+  const double rebuild_s = absl::ToDoubleSeconds(absl::Now() - rebuild_start);
+  if (!rebuilt.ok()) {
+    std::fprintf(stderr, "rebuild failed: %s\n", rebuilt.status().ToString().c_str());
+    return 1;
+  }
+
+  std::printf("| measurement | value |\n|---|---|\n");
+  std::printf("| events | %d (%d subjects, Zipf s=%.2f, one year of occurred_at) + %d of one subject |\n", o.events,
+              o.subjects, o.zipf_s, o.report_events);
+  std::printf("| sealing, ingest_bench generator (DataCollected), projector only | %.0f events/s |\n", collected_plain);
+  std::printf("| sealing, ingest_bench generator, every read model | %.0f events/s (%.0f %%) |\n", collected_models,
+              100.0 * collected_models / collected_plain);
+  std::printf("| sealing, mixed actions, projector only | %.0f events/s |\n", mixed_plain);
+  std::printf("| sealing, mixed actions, every read model | %.0f events/s (%.0f %%) |\n", mixed_models,
+              100.0 * mixed_models / mixed_plain);
+  std::printf("| GetSubjectReport, subject with %d events (%zu-byte report) | p50 %.2f ms, p99 %.2f ms (%d calls) |\n",
+              o.report_events, report_bytes, Percentile(report_ms, 0.5), Percentile(report_ms, 0.99), o.samples);
+  std::printf("| GetRecordsOfProcessing, all pages, %d activities | p50 %.2f ms, p99 %.2f ms (%d calls) |\n",
+              activities, Percentile(ropa_ms, 0.5), Percentile(ropa_ms, 0.99), o.ropa_samples);
+  std::printf("| ListTransfers US, June 2023, all pages (%d transfers) | p50 %.2f ms, p99 %.2f ms (%d calls) |\n",
+              transfers, Percentile(transfers_ms, 0.5), Percentile(transfers_ms, 0.99), o.samples);
+  std::printf("| ListTransfers US, June 2023, count_only (%d transfers) | p50 %.3f ms, p99 %.3f ms (%d calls) |\n",
+              counted, Percentile(count_ms, 0.5), Percentile(count_ms, 0.99), o.samples);
+  std::printf("| ListTransfers US, June 2023, first page of 100 | p50 %.3f ms, p99 %.3f ms (%d calls) |\n",
+              Percentile(first_page_ms, 0.5), Percentile(first_page_ms, 0.99), o.samples);
+  for (const auto& [name, rate] : per_model) {
+    std::printf("| sealing, mixed actions, first %d events, read model: %s | %.0f events/s |\n", o.per_model_events,
+                name.c_str(), rate);
+  }
+  std::printf("| RebuildReadModels | %.0f events/s (%.1f s), digest %s |\n", rebuilt->events / rebuild_s, rebuild_s,
+              rebuilt->digest_before == rebuilt->digest_after ? "unchanged" : "CHANGED");
+  return 0;
+}
+
+}  // namespace
+}  // namespace pdl
+
+int main(int argc, char** argv) {
+  pdl::Options o;
+  CLI::App app{"audit_bench: read-model sealing cost and audit query latency (in-process), printed as a table"};
+  app.add_option("--events", o.events, "Events of the main population")->capture_default_str();
+  app.add_option("--subjects", o.subjects, "Distinct subjects")->capture_default_str();
+  app.add_option("--zipf", o.zipf_s, "Zipf exponent of the subject distribution")->capture_default_str();
+  app.add_option("--report-events", o.report_events, "Events of the report subject")->capture_default_str();
+  app.add_option("--samples", o.samples, "Calls per latency measurement")->capture_default_str();
+  app.add_option("--ropa-samples", o.ropa_samples, "GetRecordsOfProcessing calls")->capture_default_str();
+  app.add_option("--per-model-events", o.per_model_events, "Also seal this many mixed events with each model alone")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  return pdl::Run(o);
+}

@@ -1,0 +1,852 @@
+// The read models (projections/read_models/) through the real Applier on a real RocksDB in a temp dir, the audit
+// queries over them (projections/audit_queries.h), and the rebuild from the log (projections/rebuild.h).
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/event_codec.h"
+#include "ledger/field_error.h"
+#include "ledger/vault/identity_cipher.h"
+#include "pdl/v1/store.pb.h"
+#include "projections/applier.h"
+#include "projections/audit_queries.h"
+#include "projections/keys.h"
+#include "projections/read_models/all.h"
+#include "projections/read_models/rights_requests.h"
+#include "projections/rebuild.h"
+#include "projections/store.h"
+#include "projections/vault_store.h"
+#include "rocksdb/write_batch.h"
+#include "tests/testing/event_builder.h"
+#include "tests/testing/scenario_builder.h"
+#include "tests/testing/temp_dir.h"
+
+namespace pdl {
+namespace {
+
+using testing::CollectedInto;
+using testing::ConsentGivenFor;
+using testing::ConsentWithdrawnFor;
+using testing::DeletedFrom;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using testing::RequestClosed;
+using testing::RequestOpened;
+using testing::SharedWith;
+using testing::TransferredTo;
+using ::testing::UnorderedElementsAre;
+using testing::UsedFor;
+
+absl::Time Utc(int y, int m, int d, int hh = 0, int mm = 0, int ss = 0) {
+  return absl::FromCivil(absl::CivilSecond(y, m, d, hh, mm, ss), absl::UTCTimeZone());
+}
+
+google::protobuf::Timestamp Ts(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  SetTimestamp(&ts, t);
+  return ts;
+}
+
+absl::Time T(const google::protobuf::Timestamp& ts) { return ToTime(ts); }
+
+void ExpectFieldError(const absl::Status& status, absl::StatusCode code, std::string_view field) {
+  EXPECT_EQ(status.code(), code) << status;
+  EXPECT_EQ(ErrorField(status), field) << status;
+}
+
+// Attaches fixed findings to chosen events and a policy version to all.
+class FixedJudge final : public Judge {
+ public:
+  absl::Status Evaluate(SealedEventView* view, BatchWriter&) override {
+    view->policy_version = "2023-05-08";
+    if (auto it = findings.find(view->event->event_id()); it != findings.end()) view->findings = it->second;
+    return absl::OkStatus();
+  }
+  std::map<std::string, std::vector<pdl::v1::Finding>> findings;
+};
+
+pdl::v1::Finding MakeFinding(std::string_view rule, pdl::v1::Severity severity) {
+  pdl::v1::Finding f;
+  f.set_rule_id(std::string(rule));
+  f.set_severity(severity);
+  f.set_explanation("breach of " + std::string(rule));
+  return f;
+}
+
+constexpr int kPartitions = 3;
+
+class ReadModelsTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(tmp_.path() + "/db"); }
+
+  void Open(const std::string& path) {
+    applier_.reset();
+    store_.reset();
+    auto store = Store::Open({.path = path});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    models_ = MakeReadModels();
+    auto applier = Applier::Create(store_.get(), "cluster-1", kPartitions,
+                                   ApplierOptions{.judge = &judge_, .read_models = ModelPointers(models_)});
+    ASSERT_TRUE(applier.ok()) << applier.status();
+    applier_ = std::move(*applier);
+    sequencer_ = testing::RecordSequencer(kPartitions);
+  }
+
+  // Applies `events` in one batch; every one must be sealed.
+  void Apply(const std::vector<pdl::v1::PrivacyEvent>& events) {
+    std::vector<InputRecord> records;
+    for (const auto& e : events) records.push_back(sequencer_.Next(e));
+    auto prepared = applier_->Prepare(std::move(records));
+    ASSERT_TRUE(prepared.ok()) << prepared.status();
+    for (const auto& r : prepared->rejections()) ADD_FAILURE() << "rejected: " << r.field << ": " << r.reason;
+    ASSERT_TRUE(applier_->Commit(std::move(*prepared)).ok());
+  }
+
+  pdl::v1::GetSubjectReportResponse Report(const std::string& subject, std::optional<absl::Time> as_of = {}) {
+    pdl::v1::GetSubjectReportRequest request;
+    request.set_subject_id(subject);
+    if (as_of.has_value()) SetTimestamp(request.mutable_as_of(), *as_of);
+    auto report = GetSubjectReport(*store_, vault_.get(), request, kNow);
+    EXPECT_TRUE(report.ok()) << report.status();
+    return report.ok() ? *report : pdl::v1::GetSubjectReportResponse();
+  }
+
+  // Removes every row of `family` (to prove a query does not read it).
+  void Wipe(Cf family) {
+    rocksdb::WriteBatch batch;
+    auto it = store_->NewIterator(family);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) batch.Delete(store_->cf(family), it->key());
+    ASSERT_TRUE(store_->Write(&batch).ok());
+  }
+
+  const absl::Time kNow = Utc(2024, 6, 1);
+  testing::TempDir tmp_;
+  FixedJudge judge_;
+  std::vector<std::unique_ptr<ReadModel>> models_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Applier> applier_;
+  std::unique_ptr<VaultStore> vault_;
+  testing::RecordSequencer sequencer_{kPartitions};
+};
+
+const pdl::v1::Holding* FindHolding(const pdl::v1::GetSubjectReportResponse& report, std::string_view system,
+                                    std::string_view category, pdl::v1::HoldingStatus status) {
+  for (const auto& h : report.holdings()) {
+    if (h.system() == system && h.category() == category && h.status() == status) return &h;
+  }
+  return nullptr;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Holdings and retention due.
+
+TEST_F(ReadModelsTest, HoldingsOpenJoinAndCloseWithTheirTimes) {
+  const absl::Time t1 = Utc(2023, 1, 10), t2 = Utc(2023, 2, 10), t3 = Utc(2023, 3, 10), t4 = Utc(2023, 4, 10);
+  Apply({CollectedInto("c1", "s1", t1, "accounts-db", {"user.contact.email", "user.name"}, {"essential.service"},
+                       pdl::v1::LEGAL_BASIS_CONTRACT, Utc(2025, 1, 1), "account-life")});
+  Apply({CollectedInto("c2", "s1", t2, "accounts-db", {"user.contact.email"}, {"essential.service.notifications"},
+                       pdl::v1::LEGAL_BASIS_CONSENT, Utc(2026, 1, 1))});
+  Apply({DeletedFrom("d1", "s1", t3, "accounts-db", {"user.contact.email"}, pdl::v1::DELETION_REASON_SUBJECT_REQUEST,
+                     "req-1")});
+
+  // As of between the two collections: only the first one's purpose, basis and retain_until.
+  auto early = Report("s1", t1 + absl::Hours(1));
+  const auto* email = FindHolding(early, "accounts-db", "user.contact.email", pdl::v1::HOLDING_STATUS_HELD);
+  ASSERT_NE(email, nullptr);
+  EXPECT_EQ(T(email->since()), t1);
+  EXPECT_THAT(email->purposes(), ElementsAre("essential.service"));
+  EXPECT_THAT(email->legal_bases(), ElementsAre(pdl::v1::LEGAL_BASIS_CONTRACT));
+  EXPECT_EQ(T(email->retain_until()), Utc(2025, 1, 1));
+  EXPECT_THAT(email->retention_rules(), ElementsAre("account-life"));
+  EXPECT_EQ(email->collected_by().event_id(), "c1");
+
+  auto middle = Report("s1", t2 + absl::Hours(1));
+  email = FindHolding(middle, "accounts-db", "user.contact.email", pdl::v1::HOLDING_STATUS_HELD);
+  ASSERT_NE(email, nullptr);
+  EXPECT_THAT(email->purposes(), ElementsAre("essential.service", "essential.service.notifications"));
+  EXPECT_EQ(T(email->retain_until()), Utc(2026, 1, 1));
+
+  auto late = Report("s1", t3 + absl::Hours(1));
+  email = FindHolding(late, "accounts-db", "user.contact.email", pdl::v1::HOLDING_STATUS_DELETED);
+  ASSERT_NE(email, nullptr);
+  EXPECT_EQ(T(email->deleted_at()), t3);
+  EXPECT_EQ(email->deletion_reason(), pdl::v1::DELETION_REASON_SUBJECT_REQUEST);
+  EXPECT_EQ(email->deletion_request_id(), "req-1");
+  EXPECT_EQ(email->deleted_by().event_id(), "d1");
+  EXPECT_NE(FindHolding(late, "accounts-db", "user.name", pdl::v1::HOLDING_STATUS_HELD), nullptr);
+
+  // Collecting again opens a second period; deleting with no categories closes everything of that system.
+  Apply({CollectedInto("c3", "s1", t4, "accounts-db", {"user.contact.email"}, {"essential.service"})});
+  auto now = Report("s1");
+  EXPECT_NE(FindHolding(now, "accounts-db", "user.contact.email", pdl::v1::HOLDING_STATUS_DELETED), nullptr);
+  EXPECT_NE(FindHolding(now, "accounts-db", "user.contact.email", pdl::v1::HOLDING_STATUS_HELD), nullptr);
+  Apply({DeletedFrom("d2", "s1", t4 + absl::Hours(1), "accounts-db", {})});
+  now = Report("s1");
+  for (const auto& h : now.holdings()) EXPECT_EQ(h.status(), pdl::v1::HOLDING_STATUS_DELETED) << h.category();
+  EXPECT_EQ(now.holdings_size(), 3);
+  ASSERT_EQ(now.sources_size(), 1);
+  EXPECT_EQ(now.sources(0).source(), "connect-app");
+  EXPECT_EQ(now.sources(0).method(), pdl::v1::COLLECTION_METHOD_REGISTRATION);
+  EXPECT_EQ(T(now.sources(0).first_seen()), t1);
+}
+
+TEST_F(ReadModelsTest, RetentionDueFollowsOpenHoldingsAndMinorsAreDueAtOnce) {
+  const absl::Time t1 = Utc(2023, 1, 10);
+  pdl::v1::PrivacyEvent minor = CollectedInto("m1", "kid", t1, "accounts-db", {"user.name"}, {"essential.service"});
+  minor.mutable_subject()->set_minor(true);
+  Apply({CollectedInto("c1", "s1", t1, "accounts-db", {"user.contact.email", "user.name"}, {"essential.service"},
+                       pdl::v1::LEGAL_BASIS_CONTRACT, Utc(2024, 1, 1), "account-life"),
+         CollectedInto("c2", "s2", t1, "crm", {"user.name"}, {"essential.service"}, pdl::v1::LEGAL_BASIS_CONTRACT,
+                       Utc(2023, 6, 1)),
+         CollectedInto("c3", "s3", t1, "crm", {"user.name"}, {"essential.service"}),  // no retain_until: not due
+         minor});
+
+  pdl::v1::ListRetentionDueRequest request;
+  auto all = ListRetentionDue(*store_, request);
+  ASSERT_TRUE(all.ok()) << all.status();
+  std::vector<std::string> order;
+  for (const auto& d : all->due()) order.push_back(absl::StrCat(d.subject_id(), "/", d.category()));
+  EXPECT_THAT(order, ElementsAre("kid/user.name", "s2/user.name", "s1/user.contact.email", "s1/user.name"));
+  EXPECT_EQ(T(all->due(0).retain_until()), t1);
+  EXPECT_THAT(all->due(2).retention_rules(), ElementsAre("account-life"));
+  EXPECT_THAT(all->due(2).notice_id(), HasSubstr("due-"));
+
+  SetTimestamp(request.mutable_due_before(), Utc(2023, 12, 31));
+  request.set_system("crm");
+  auto crm = ListRetentionDue(*store_, request);
+  ASSERT_TRUE(crm.ok());
+  ASSERT_EQ(crm->due_size(), 1);
+  EXPECT_EQ(crm->due(0).subject_id(), "s2");
+
+  // Deleting closes the holding and drops its due row.
+  Apply({DeletedFrom("d1", "s1", Utc(2024, 1, 2), "accounts-db", {"user.contact.email"},
+                     pdl::v1::DELETION_REASON_RETENTION_EXPIRED, "", all->due(2).notice_id())});
+  all = ListRetentionDue(*store_, pdl::v1::ListRetentionDueRequest());
+  ASSERT_TRUE(all.ok());
+  order.clear();
+  for (const auto& d : all->due()) order.push_back(absl::StrCat(d.subject_id(), "/", d.category()));
+  EXPECT_THAT(order, ElementsAre("kid/user.name", "s2/user.name", "s1/user.name"));
+  const auto report = Report("s1");
+  const auto* deleted = FindHolding(report, "accounts-db", "user.contact.email", pdl::v1::HOLDING_STATUS_DELETED);
+  ASSERT_NE(deleted, nullptr);
+  EXPECT_THAT(deleted->deletion_notice_id(), HasSubstr("due-"));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Disclosures and transfers.
+
+TEST_F(ReadModelsTest, DisclosuresByRecipientByCategoryAndAll) {
+  const absl::Time t = Utc(2023, 5, 1);
+  Apply({SharedWith("s-1", "a", t, "mailer", "service_provider", "BE", {"user.contact.email"},
+                    {"essential.service.notifications"}),
+         SharedWith("s-2", "b", t + absl::Hours(1), "mailer", "service_provider", "BE", {"user.contact.email"},
+                    {"essential.service.notifications"}),
+         SharedWith("s-3", "a", t + absl::Hours(2), "lawyer", "professional_advisor", "BE", {"user.name"},
+                    {"essential.legal_obligation"}),
+         SharedWith("s-4", "c", t + absl::Hours(3), "ads", "business_partner", "NL", {"user.contact.email"},
+                    {"marketing"})});
+
+  pdl::v1::ListDisclosuresRequest request;
+  request.set_recipient_id("mailer");
+  auto mailer = ListDisclosures(*store_, request);
+  ASSERT_TRUE(mailer.ok()) << mailer.status();
+  ASSERT_EQ(mailer->disclosures_size(), 2);
+  EXPECT_EQ(mailer->disclosures(0).event().event_id(), "s-1");
+  EXPECT_EQ(mailer->disclosures(1).subject_id(), "b");
+  EXPECT_EQ(mailer->disclosures(1).agreement_ref(), "dpa-1");
+  EXPECT_EQ(mailer->disclosures(1).policy_version(), "2023-05-08");
+
+  request.clear_recipient_id();
+  request.set_recipient_category("professional_advisor");
+  auto advisors = ListDisclosures(*store_, request);
+  ASSERT_TRUE(advisors.ok());
+  ASSERT_EQ(advisors->disclosures_size(), 1);
+  EXPECT_EQ(advisors->disclosures(0).recipient().id(), "lawyer");
+
+  request.clear_recipient_category();
+  SetTimestamp(request.mutable_time_range()->mutable_start_time(), t + absl::Minutes(30));
+  SetTimestamp(request.mutable_time_range()->mutable_end_time(), t + absl::Hours(3));
+  auto window = ListDisclosures(*store_, request);
+  ASSERT_TRUE(window.ok());
+  std::vector<std::string> ids;
+  for (const auto& d : window->disclosures()) ids.push_back(d.event().event_id());
+  EXPECT_THAT(ids, ElementsAre("s-3", "s-2"));  // recipient order: lawyer, mailer
+
+  request.set_recipient_id("mailer");
+  request.set_recipient_category("service_provider");
+  ExpectFieldError(ListDisclosures(*store_, request).status(), absl::StatusCode::kInvalidArgument,
+                   "recipient_category");
+  request.clear_recipient_id();
+  request.set_recipient_category("friends");
+  ExpectFieldError(ListDisclosures(*store_, request).status(), absl::StatusCode::kInvalidArgument,
+                   "recipient_category");
+}
+
+TEST_F(ReadModelsTest, ListTransfersIsACoveringRangeScanThatNeverReadsTheLog) {
+  std::vector<pdl::v1::PrivacyEvent> events;
+  for (int day = 1; day <= 28; ++day) {
+    events.push_back(TransferredTo(
+        absl::StrCat("us-", day), absl::StrCat("s", day % 5), Utc(2023, 3, day), "ga", "US",
+        day % 7 == 0 ? pdl::v1::TRANSFER_MECHANISM_UNSPECIFIED : pdl::v1::TRANSFER_MECHANISM_SCC, "GA-DPA"));
+    events.push_back(TransferredTo(absl::StrCat("in-", day), "s9", Utc(2023, 3, day), "support", "IN",
+                                   pdl::v1::TRANSFER_MECHANISM_BCR, "BCR-1"));
+  }
+  events.push_back(
+      TransferredTo("us-april", "s1", Utc(2023, 4, 1), "ga", "US", pdl::v1::TRANSFER_MECHANISM_SCC, "GA-DPA"));
+  events.push_back(TransferredTo("us-feb", "s1", Utc(2023, 2, 28, 23, 59, 59), "ga", "US",
+                                 pdl::v1::TRANSFER_MECHANISM_SCC, "GA-DPA"));
+  Apply(events);
+
+  // The log and the timeline are gone: the answer must come from the transfers family alone.
+  Wipe(Cf::kLog);
+  Wipe(Cf::kSubjectTimeline);
+
+  pdl::v1::ListTransfersRequest request;
+  request.set_destination_country("US");
+  SetTimestamp(request.mutable_time_range()->mutable_start_time(), Utc(2023, 3, 1));
+  SetTimestamp(request.mutable_time_range()->mutable_end_time(), Utc(2023, 4, 1));
+  request.set_page_size(1000);
+  auto march = ListTransfers(*store_, request);
+  ASSERT_TRUE(march.ok()) << march.status();
+  ASSERT_EQ(march->transfers_size(), 28);
+  EXPECT_TRUE(march->next_page_token().empty());
+  EXPECT_EQ(march->transfers(0).event().event_id(), "us-1");
+  EXPECT_EQ(march->transfers(27).event().event_id(), "us-28");
+  EXPECT_EQ(march->transfers(0).mechanism(), pdl::v1::TRANSFER_MECHANISM_SCC);
+  EXPECT_EQ(march->transfers(0).mechanism_ref(), "GA-DPA");
+  EXPECT_EQ(march->transfers(0).recipient().id(), "ga");
+  EXPECT_EQ(T(march->transfers(0).occurred_at()), Utc(2023, 3, 1));
+
+  pdl::v1::ListTransfersRequest count = request;
+  count.set_count_only(true);
+  auto counted = ListTransfers(*store_, count);
+  ASSERT_TRUE(counted.ok()) << counted.status();
+  EXPECT_EQ(counted->total_size(), 28);
+  EXPECT_THAT(counted->transfers(), IsEmpty());
+  EXPECT_TRUE(counted->next_page_token().empty());
+  count.add_mechanisms(pdl::v1::TRANSFER_MECHANISM_UNSPECIFIED);
+  counted = ListTransfers(*store_, count);
+  ASSERT_TRUE(counted.ok());
+  EXPECT_EQ(counted->total_size(), 4);
+
+  request.add_mechanisms(pdl::v1::TRANSFER_MECHANISM_UNSPECIFIED);
+  auto unsafe = ListTransfers(*store_, request);
+  ASSERT_TRUE(unsafe.ok());
+  std::vector<std::string> ids;
+  for (const auto& t : unsafe->transfers()) ids.push_back(t.event().event_id());
+  EXPECT_THAT(ids, ElementsAre("us-7", "us-14", "us-21", "us-28"));
+
+  // Every destination, one day: destination order.
+  pdl::v1::ListTransfersRequest all;
+  SetTimestamp(all.mutable_time_range()->mutable_start_time(), Utc(2023, 3, 5));
+  SetTimestamp(all.mutable_time_range()->mutable_end_time(), Utc(2023, 3, 6));
+  auto day = ListTransfers(*store_, all);
+  ASSERT_TRUE(day.ok());
+  ids.clear();
+  for (const auto& t : day->transfers()) ids.push_back(t.event().event_id());
+  EXPECT_THAT(ids, ElementsAre("in-5", "us-5"));
+  all.set_count_only(true);
+  auto all_count = ListTransfers(*store_, all);
+  ASSERT_TRUE(all_count.ok());
+  EXPECT_EQ(all_count->total_size(), 2);
+
+  request.set_destination_country("XX");
+  ExpectFieldError(ListTransfers(*store_, request).status(), absl::StatusCode::kInvalidArgument, "destination_country");
+  request.set_destination_country("US");
+  request.add_mechanisms(static_cast<pdl::v1::TransferMechanism>(99));
+  ExpectFieldError(ListTransfers(*store_, request).status(), absl::StatusCode::kInvalidArgument, "mechanisms[1]");
+  request.clear_mechanisms();
+  SetTimestamp(request.mutable_time_range()->mutable_end_time(), Utc(2023, 1, 1));
+  ExpectFieldError(ListTransfers(*store_, request).status(), absl::StatusCode::kInvalidArgument, "time_range");
+}
+
+TEST_F(ReadModelsTest, ListsPageAsAip158) {
+  std::vector<pdl::v1::PrivacyEvent> events;
+  for (int i = 0; i < 25; ++i) {
+    events.push_back(TransferredTo(absl::StrCat("t-", i), absl::StrCat("s", i), Utc(2023, 3, 1) + absl::Minutes(i),
+                                   "ga", i % 2 == 0 ? "US" : "CA", pdl::v1::TRANSFER_MECHANISM_SCC, "ref"));
+  }
+  Apply(events);
+
+  for (const std::string destination : {"", "US"}) {
+    pdl::v1::ListTransfersRequest request;
+    request.set_destination_country(destination);
+    request.set_page_size(5);
+    std::vector<std::string> seen;
+    int pages = 0;
+    do {
+      auto page = ListTransfers(*store_, request);
+      ASSERT_TRUE(page.ok()) << page.status();
+      EXPECT_LE(page->transfers_size(), 5);
+      for (const auto& t : page->transfers()) seen.push_back(t.event().event_id());
+      request.set_page_token(page->next_page_token());
+      ++pages;
+    } while (!request.page_token().empty());
+    const size_t expected = destination.empty() ? 25 : 13;
+    EXPECT_EQ(seen.size(), expected) << destination;
+    EXPECT_EQ(pages, destination.empty() ? 5 : 3) << "the last full page must not leave a token behind";
+    std::vector<std::string> unique = seen;
+    std::sort(unique.begin(), unique.end());
+    EXPECT_EQ(std::unique(unique.begin(), unique.end()), unique.end());
+  }
+
+  pdl::v1::ListTransfersRequest request;
+  request.set_destination_country("US");
+  request.set_page_size(5);
+  auto first = ListTransfers(*store_, request);
+  ASSERT_TRUE(first.ok());
+  ASSERT_FALSE(first->next_page_token().empty());
+  request.set_page_token(first->next_page_token());
+  request.set_destination_country("CA");
+  auto status = ListTransfers(*store_, request).status();
+  ExpectFieldError(status, absl::StatusCode::kInvalidArgument, "page_token");
+  EXPECT_THAT(status.message(), HasSubstr("different request"));
+  request.set_page_token("not a token");
+  ExpectFieldError(ListTransfers(*store_, request).status(), absl::StatusCode::kInvalidArgument, "page_token");
+  request.set_page_token("");
+  request.set_page_size(-1);
+  ExpectFieldError(ListTransfers(*store_, request).status(), absl::StatusCode::kInvalidArgument, "page_size");
+  // A different page size keeps the token valid (AIP-158).
+  request.set_destination_country("US");
+  request.set_page_size(7);
+  request.set_page_token(first->next_page_token());
+  auto rest = ListTransfers(*store_, request);
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_EQ(rest->transfers_size(), 7);
+  EXPECT_EQ(rest->transfers(0).event().event_id(), "t-10");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Consents and rights requests.
+
+TEST_F(ReadModelsTest, ConsentsKeepEveryChangeAndAnswerAsOf) {
+  const absl::Time t1 = Utc(2023, 1, 1), t2 = Utc(2023, 2, 1), t3 = Utc(2023, 3, 1);
+  Apply({ConsentGivenFor("g1", "s1", t1, "consent-sheets", {"essential.service"}, "google-sheets")});
+  Apply({ConsentWithdrawnFor("w1", "s1", t2, "consent-sheets")});
+  Apply({ConsentGivenFor("g2", "s1", t3, "consent-sheets", {"essential.service", "analytics"}, "google-sheets")});
+
+  auto at = [&](absl::Time t) {
+    auto report = Report("s1", t);
+    EXPECT_EQ(report.consents_size(), 1);
+    return report.consents_size() == 1 ? report.consents(0) : pdl::v1::ConsentRecord();
+  };
+  EXPECT_THAT(Report("s1", t1 - absl::Seconds(1)).consents(), IsEmpty());
+  auto given = at(t1);
+  EXPECT_EQ(given.status(), pdl::v1::CONSENT_STATUS_GIVEN);
+  EXPECT_EQ(given.scope(), "google-sheets");
+  EXPECT_THAT(given.purposes(), ElementsAre("essential.service"));
+  EXPECT_EQ(given.changes_size(), 1);
+  auto withdrawn = at(t2 + absl::Hours(1));
+  EXPECT_EQ(withdrawn.status(), pdl::v1::CONSENT_STATUS_WITHDRAWN);
+  EXPECT_EQ(T(withdrawn.withdrawn_at()), t2);
+  EXPECT_EQ(T(withdrawn.given_at()), t1);
+  auto again = at(t3);
+  EXPECT_EQ(again.status(), pdl::v1::CONSENT_STATUS_GIVEN);
+  EXPECT_THAT(again.purposes(), ElementsAre("essential.service", "analytics"));
+  EXPECT_FALSE(again.has_withdrawn_at());
+  EXPECT_EQ(again.changes_size(), 3);
+  EXPECT_EQ(again.changes(1).event().event_id(), "w1");
+}
+
+TEST_F(ReadModelsTest, ResponseDeadlineIsOneCalendarMonth) {
+  EXPECT_EQ(ResponseDueAt(Utc(2023, 1, 31, 10)), Utc(2023, 2, 28, 10));
+  EXPECT_EQ(ResponseDueAt(Utc(2024, 1, 31, 10)), Utc(2024, 2, 29, 10));
+  EXPECT_EQ(ResponseDueAt(Utc(2023, 3, 15, 8, 30)), Utc(2023, 4, 15, 8, 30));
+  EXPECT_EQ(ResponseDueAt(Utc(2023, 12, 31)), Utc(2024, 1, 31));
+  EXPECT_EQ(ResponseDueAt(Utc(2023, 3, 15) + absl::Microseconds(7)), Utc(2023, 4, 15) + absl::Microseconds(7));
+}
+
+TEST_F(ReadModelsTest, RightsRequestsOpenClosedAndOverdueAsOf) {
+  Apply({RequestOpened("o1", "s1", Utc(2023, 1, 31), "r1", pdl::v1::SUBJECT_RIGHT_ACCESS),
+         RequestOpened("o2", "s2", Utc(2023, 2, 10), "r2", pdl::v1::SUBJECT_RIGHT_ERASURE),
+         RequestOpened("o3", "s3", Utc(2023, 3, 1), "r3", pdl::v1::SUBJECT_RIGHT_RECTIFICATION)});
+  Apply({RequestClosed("x1", "s1", Utc(2023, 2, 20), "r1", pdl::v1::SUBJECT_RIGHT_ACCESS,
+                       pdl::v1::REQUEST_OUTCOME_FULFILLED),
+         RequestClosed("x2", "s2", Utc(2023, 3, 20), "r2", pdl::v1::SUBJECT_RIGHT_ERASURE,
+                       pdl::v1::REQUEST_OUTCOME_FULFILLED)});
+
+  auto ids = [](const pdl::v1::ListRightsRequestsResponse& r) {
+    std::vector<std::string> out;
+    for (const auto& q : r.requests()) out.push_back(q.request_id());
+    return out;
+  };
+  pdl::v1::ListRightsRequestsRequest request;
+  auto all = ListRightsRequests(*store_, request, kNow);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_THAT(ids(*all), ElementsAre("r1", "r2", "r3"));  // due order
+  EXPECT_EQ(T(all->requests(0).due_at()), Utc(2023, 2, 28));
+  EXPECT_EQ(all->requests(0).status(), pdl::v1::RIGHTS_REQUEST_STATUS_CLOSED);
+  EXPECT_EQ(all->requests(0).outcome(), pdl::v1::REQUEST_OUTCOME_FULFILLED);
+  EXPECT_EQ(all->requests(0).closed_by().event_id(), "x1");
+
+  // Now: only r3 is open, and overdue (due 2023-04-01).
+  request.set_status(pdl::v1::RIGHTS_REQUEST_STATUS_OPEN);
+  auto open = ListRightsRequests(*store_, request, kNow);
+  ASSERT_TRUE(open.ok());
+  EXPECT_THAT(ids(*open), ElementsAre("r3"));
+  EXPECT_TRUE(open->requests(0).overdue());
+
+  // As of 2023-03-15: r2 (due 03-10) was open and overdue, r3 open and not yet due.
+  request.clear_status();
+  request.set_overdue_only(true);
+  SetTimestamp(request.mutable_as_of(), Utc(2023, 3, 15));
+  auto overdue = ListRightsRequests(*store_, request, kNow);
+  ASSERT_TRUE(overdue.ok());
+  EXPECT_THAT(ids(*overdue), ElementsAre("r2"));
+  EXPECT_EQ(T(overdue->as_of()), Utc(2023, 3, 15));
+  request.set_overdue_only(false);
+  request.set_status(pdl::v1::RIGHTS_REQUEST_STATUS_OPEN);
+  auto open_then = ListRightsRequests(*store_, request, kNow);
+  ASSERT_TRUE(open_then.ok());
+  EXPECT_THAT(ids(*open_then), ElementsAre("r2", "r3"));
+  EXPECT_TRUE(open_then->requests(0).overdue());
+  EXPECT_FALSE(open_then->requests(1).overdue());
+
+  pdl::v1::ListRightsRequestsRequest one;
+  one.set_subject_id("s2");
+  auto mine = ListRightsRequests(*store_, one, kNow);
+  ASSERT_TRUE(mine.ok());
+  EXPECT_THAT(ids(*mine), ElementsAre("r2"));
+
+  one.set_status(static_cast<pdl::v1::RightsRequestStatus>(7));
+  ExpectFieldError(ListRightsRequests(*store_, one, kNow).status(), absl::StatusCode::kInvalidArgument, "status");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Records of processing.
+
+TEST_F(ReadModelsTest, RecordsOfProcessingAggregateAndMarkAgainstDeclarations) {
+  const absl::Time t = Utc(2023, 5, 1);
+  Apply({CollectedInto("c1", "s1", t, "accounts-db", {"user.contact.email", "user.name"}, {"essential.service"},
+                       pdl::v1::LEGAL_BASIS_CONTRACT, std::nullopt, "account-life"),
+         CollectedInto("c2", "s2", t + absl::Hours(1), "accounts-db", {"user.contact.email"}, {"essential.service"}),
+         UsedFor("u1", "s1", t + absl::Hours(2), "analytics-db", {"user.device.cookie_id"}, {"analytics.reporting"}),
+         SharedWith("sh1", "s1", t + absl::Hours(3), "ga", "processor", "US", {"user.device.cookie_id"},
+                    {"analytics.reporting"}),
+         TransferredTo("tr1", "s1", t + absl::Hours(4), "ga", "US", pdl::v1::TRANSFER_MECHANISM_SCC, "GA"),
+         SharedWith("sh2", "s2", t + absl::Hours(5), "broker", "business_partner", "CN", {"user.contact.email"},
+                    {"marketing"})});
+
+  pdl::v1::GetRecordsOfProcessingRequest request;
+  auto ropa = GetRecordsOfProcessing(*store_, request);
+  ASSERT_TRUE(ropa.ok()) << ropa.status();
+  std::vector<std::string> purposes;
+  for (const auto& a : ropa->activities()) purposes.push_back(a.purpose());
+  EXPECT_THAT(purposes, ElementsAre("", "analytics.reporting", "essential.service", "marketing"));
+  const auto& essential = ropa->activities(2);
+  EXPECT_EQ(essential.event_count(), 3u);  // c1 twice (two categories), c2 once
+  EXPECT_THAT(essential.categories(), ElementsAre("user.contact.email", "user.name"));
+  EXPECT_THAT(essential.subject_kinds(), ElementsAre("user"));
+  EXPECT_THAT(essential.retention_rules(), ElementsAre("account-life"));
+  EXPECT_THAT(essential.legal_bases(), ElementsAre(pdl::v1::LEGAL_BASIS_CONTRACT));
+  EXPECT_EQ(T(essential.first_seen()), t);
+  EXPECT_EQ(T(essential.last_seen()), t + absl::Hours(1));
+  ASSERT_EQ(essential.entries_size(), 2);
+  EXPECT_EQ(essential.entries(0).category(), "user.contact.email");
+  EXPECT_EQ(essential.entries(0).event_count(), 2u);
+  EXPECT_EQ(essential.declaration(), pdl::v1::DECLARATION_UNSPECIFIED);
+  const auto& analytics = ropa->activities(1);
+  EXPECT_THAT(analytics.recipient_categories(), ElementsAre("processor"));
+  EXPECT_THAT(analytics.destination_countries(), ElementsAre("US"));
+  EXPECT_THAT(ropa->activities(0).destination_countries(), ElementsAre("US"));
+
+  RopaDeclarations declared{.policy_version = "2023-05-08",
+                            .purposes = {"essential", "analytics", "functional"},
+                            .categories = {"user.contact", "user.name", "user.device"},
+                            .recipient_categories = {"processor"},
+                            .destinations = {"US"}};
+  auto marked = GetRecordsOfProcessing(*store_, request, &declared);
+  ASSERT_TRUE(marked.ok()) << marked.status();
+  EXPECT_EQ(marked->policy_version(), "2023-05-08");
+  std::map<std::string, const pdl::v1::ProcessingActivity*> by_purpose;
+  for (const auto& a : marked->activities()) by_purpose[a.purpose()] = &a;
+  ASSERT_EQ(by_purpose.size(), 5u);
+  EXPECT_EQ(by_purpose["essential.service"]->declaration(), pdl::v1::DECLARATION_OBSERVED_AND_DECLARED);
+  EXPECT_EQ(by_purpose["analytics.reporting"]->declaration(), pdl::v1::DECLARATION_OBSERVED_AND_DECLARED);
+  EXPECT_EQ(by_purpose[""]->declaration(), pdl::v1::DECLARATION_OBSERVED_AND_DECLARED);
+  EXPECT_EQ(by_purpose["marketing"]->declaration(), pdl::v1::DECLARATION_OBSERVED_BUT_UNDECLARED);
+  EXPECT_THAT(by_purpose["marketing"]->undeclared(),
+              UnorderedElementsAre("purpose marketing", "recipient_category business_partner", "destination CN"));
+  EXPECT_EQ(by_purpose["functional"]->declaration(), pdl::v1::DECLARATION_DECLARED_BUT_NEVER_OBSERVED);
+  EXPECT_EQ(by_purpose["functional"]->event_count(), 0u);
+
+  // Paging by activity, declared-only purposes included, in purpose order.
+  request.set_page_size(2);
+  std::vector<std::string> paged;
+  do {
+    auto page = GetRecordsOfProcessing(*store_, request, &declared);
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_LE(page->activities_size(), 2);
+    for (const auto& a : page->activities()) paged.push_back(a.purpose());
+    request.set_page_token(page->next_page_token());
+  } while (!request.page_token().empty());
+  EXPECT_THAT(paged, ElementsAre("", "analytics.reporting", "essential.service", "functional", "marketing"));
+
+  pdl::v1::GetRecordsOfProcessingRequest only;
+  only.set_purpose("analytics");
+  auto filtered = GetRecordsOfProcessing(*store_, only);
+  ASSERT_TRUE(filtered.ok());
+  ASSERT_EQ(filtered->activities_size(), 1);
+  EXPECT_EQ(filtered->activities(0).purpose(), "analytics.reporting");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Findings.
+
+TEST_F(ReadModelsTest, FindingsByTimeRuleSeverityAndSubject) {
+  judge_.findings["x1"] = {MakeFinding("transfer.no_mechanism", pdl::v1::SEVERITY_HIGH)};
+  judge_.findings["x2"] = {MakeFinding("purpose.undeclared", pdl::v1::SEVERITY_MEDIUM),
+                           MakeFinding("transfer.no_mechanism", pdl::v1::SEVERITY_HIGH)};
+  judge_.findings["x3"] = {MakeFinding("purpose.undeclared", pdl::v1::SEVERITY_LOW)};
+  Apply({TransferredTo("x1", "s1", Utc(2023, 1, 1), "ga", "US", pdl::v1::TRANSFER_MECHANISM_UNSPECIFIED, ""),
+         TransferredTo("x2", "s2", Utc(2023, 2, 1), "ga", "US", pdl::v1::TRANSFER_MECHANISM_UNSPECIFIED, ""),
+         UsedFor("x3", "s1", Utc(2023, 3, 1), "crm", {"user.name"}, {"marketing"}),
+         UsedFor("ok", "s1", Utc(2023, 3, 2), "crm", {"user.name"}, {"essential.service"})});
+
+  auto list = [&](pdl::v1::ListFindingsRequest request) {
+    auto r = ListFindings(*store_, request);
+    EXPECT_TRUE(r.ok()) << r.status();
+    std::vector<std::string> out;
+    if (r.ok()) {
+      for (const auto& f : r->findings()) out.push_back(absl::StrCat(f.event().event_id(), ":", f.rule_id()));
+    }
+    return out;
+  };
+  pdl::v1::ListFindingsRequest request;
+  EXPECT_THAT(list(request), ElementsAre("x1:transfer.no_mechanism", "x2:purpose.undeclared",
+                                         "x2:transfer.no_mechanism", "x3:purpose.undeclared"));
+  request.set_rule_id("purpose.undeclared");
+  EXPECT_THAT(list(request), ElementsAre("x2:purpose.undeclared", "x3:purpose.undeclared"));
+  request.clear_rule_id();
+  request.set_min_severity(pdl::v1::SEVERITY_HIGH);
+  EXPECT_THAT(list(request), ElementsAre("x1:transfer.no_mechanism", "x2:transfer.no_mechanism"));
+  request.clear_min_severity();
+  SetTimestamp(request.mutable_time_range()->mutable_start_time(), Utc(2023, 1, 15));
+  SetTimestamp(request.mutable_time_range()->mutable_end_time(), Utc(2023, 3, 1));
+  EXPECT_THAT(list(request), ElementsAre("x2:purpose.undeclared", "x2:transfer.no_mechanism"));
+  request.Clear();
+  request.set_subject_id("s1");
+  EXPECT_THAT(list(request), ElementsAre("x1:transfer.no_mechanism", "x3:purpose.undeclared"));
+
+  auto one = ListFindings(*store_, pdl::v1::ListFindingsRequest());
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->findings(0).subject_id(), "s1");
+  EXPECT_EQ(one->findings(0).severity(), pdl::v1::SEVERITY_HIGH);
+  EXPECT_EQ(one->findings(0).policy_version(), "2023-05-08");
+  EXPECT_EQ(one->findings(0).action(), pdl::v1::EVENT_ACTION_DATA_TRANSFERRED);
+  EXPECT_THAT(one->findings(0).explanation(), HasSubstr("transfer.no_mechanism"));
+
+  request.Clear();
+  request.set_min_severity(static_cast<pdl::v1::Severity>(42));
+  ExpectFieldError(ListFindings(*store_, request).status(), absl::StatusCode::kInvalidArgument, "min_severity");
+
+  auto report = Report("s1", Utc(2023, 2, 1));
+  ASSERT_EQ(report.findings_size(), 1);
+  EXPECT_EQ(report.findings(0).rule_id(), "transfer.no_mechanism");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The subject report.
+
+TEST_F(ReadModelsTest, SubjectReportDecryptsIdentityAndShowsErasure) {
+  auto kek = vault::GenerateKey();
+  ASSERT_TRUE(kek.ok());
+  vault_ = std::make_unique<VaultStore>(store_.get(), *kek);
+  auto sealed_event = [&](pdl::v1::PrivacyEvent e, std::string_view email) {
+    auto key = vault_->DataKeyFor(e.subject().id());
+    EXPECT_TRUE(key.ok()) << key.status();
+    pdl::v1::Identity identity;
+    identity.set_email(std::string(email));
+    identity.set_name("Ann");
+    auto sealed = vault::SealIdentity(key->second, key->first, identity, e.event_id());
+    EXPECT_TRUE(sealed.ok());
+    *e.mutable_subject()->mutable_sealed_identity() = *sealed;
+    return e;
+  };
+  const absl::Time t1 = Utc(2023, 1, 1), t2 = Utc(2023, 6, 1);
+  Apply({sealed_event(
+             CollectedInto("reg", "ann", t1, "accounts-db", {"user.contact.email", "user.name"}, {"essential.service"}),
+             "ann@old.example"),
+         SharedWith("sh", "ann", t1 + absl::Hours(1), "other-users", "other_users", "BE", {"user.contact.email"},
+                    {"essential.service"}),
+         TransferredTo("tr1", "ann", t1 + absl::Hours(2), "ga", "US", pdl::v1::TRANSFER_MECHANISM_SCC, "GA-DPA"),
+         TransferredTo("tr2", "ann", t1 + absl::Hours(3), "ga", "US", pdl::v1::TRANSFER_MECHANISM_SCC, "GA-DPA")});
+  Apply({sealed_event(CollectedInto("upd", "ann", t2, "accounts-db", {"user.contact.email"}, {"essential.service"}),
+                      "ann@new.example")});
+
+  auto early = Report("ann", t1 + absl::Hours(2));
+  EXPECT_EQ(early.identity().status(), pdl::v1::IDENTITY_STATUS_AVAILABLE);
+  EXPECT_EQ(early.identity().identity().email(), "ann@old.example");
+  EXPECT_EQ(early.identity().recorded_by().event_id(), "reg");
+  EXPECT_EQ(early.event_count(), 3u);
+  EXPECT_THAT(early.subject_kinds(), ElementsAre("user"));
+  EXPECT_THAT(early.policy_versions(), ElementsAre("2023-05-08"));
+  ASSERT_EQ(early.transfers_size(), 1);
+  EXPECT_EQ(early.transfers(0).count(), 1u);
+  ASSERT_EQ(early.recipients_size(), 2);
+  EXPECT_EQ(early.recipients(0).recipient().id(), "ga");
+  EXPECT_EQ(early.recipients(1).recipient().id(), "other-users");
+  EXPECT_EQ(early.recipients(1).disclosures(), 1u);
+
+  auto now = Report("ann");
+  EXPECT_EQ(now.identity().identity().email(), "ann@new.example");
+  EXPECT_EQ(now.event_count(), 5u);
+  ASSERT_EQ(now.transfers_size(), 1);
+  EXPECT_EQ(now.transfers(0).count(), 2u);
+  EXPECT_EQ(now.transfers(0).mechanism(), pdl::v1::TRANSFER_MECHANISM_SCC);
+  EXPECT_EQ(now.transfers(0).mechanism_ref(), "GA-DPA");
+  EXPECT_EQ(now.transfers(0).last_event().event_id(), "tr2");
+  EXPECT_EQ(now.recipients(0).transfers(), 2u);
+  EXPECT_THAT(now.recipients(0).destination_countries(), ElementsAre("US"));
+  EXPECT_EQ(Report("ann", t1 - absl::Seconds(1)).identity().status(), pdl::v1::IDENTITY_STATUS_NONE);
+
+  // Erasure: the request is fulfilled and the key destroyed.
+  Apply({RequestOpened("ro", "ann", t2 + absl::Hours(1), "erase-1", pdl::v1::SUBJECT_RIGHT_ERASURE),
+         DeletedFrom("del", "ann", t2 + absl::Hours(2), "accounts-db", {}, pdl::v1::DELETION_REASON_SUBJECT_REQUEST,
+                     "erase-1"),
+         RequestClosed("rc", "ann", t2 + absl::Hours(3), "erase-1", pdl::v1::SUBJECT_RIGHT_ERASURE,
+                       pdl::v1::REQUEST_OUTCOME_FULFILLED)});
+  pdl::v1::VaultEntry destroyed;
+  destroyed.set_key_version(1);
+  rocksdb::WriteBatch batch;
+  std::string vault_key;
+  keys::AppendString(&vault_key, "ann");
+  batch.Put(store_->cf(Cf::kVault), vault_key, destroyed.SerializeAsString());
+  ASSERT_TRUE(store_->Write(&batch).ok());
+
+  auto erased = Report("ann");
+  EXPECT_EQ(erased.identity().status(), pdl::v1::IDENTITY_STATUS_ERASED);
+  EXPECT_FALSE(erased.identity().has_identity());
+  EXPECT_EQ(erased.identity().erasure_evidence().event_id(), "rc");
+  ASSERT_EQ(erased.rights_requests_size(), 1);
+  EXPECT_EQ(erased.rights_requests(0).status(), pdl::v1::RIGHTS_REQUEST_STATUS_CLOSED);
+  for (const auto& h : erased.holdings()) EXPECT_EQ(h.status(), pdl::v1::HOLDING_STATUS_DELETED);
+  // As of before the close, the request was open and its close is not shown.
+  auto during = Report("ann", t2 + absl::Hours(2));
+  ASSERT_EQ(during.rights_requests_size(), 1);
+  EXPECT_EQ(during.rights_requests(0).status(), pdl::v1::RIGHTS_REQUEST_STATUS_OPEN);
+  EXPECT_FALSE(during.rights_requests(0).has_closed_at());
+
+  vault_.reset();
+  EXPECT_EQ(Report("ann").identity().status(), pdl::v1::IDENTITY_STATUS_UNAVAILABLE);
+}
+
+TEST_F(ReadModelsTest, SubjectReportErrors) {
+  Apply({CollectedInto("c1", "s1", Utc(2023, 1, 1), "crm", {"user.name"}, {"essential.service"})});
+  pdl::v1::GetSubjectReportRequest request;
+  ExpectFieldError(GetSubjectReport(*store_, nullptr, request, kNow).status(), absl::StatusCode::kInvalidArgument,
+                   "subject_id");
+  request.set_subject_id("nobody");
+  ExpectFieldError(GetSubjectReport(*store_, nullptr, request, kNow).status(), absl::StatusCode::kNotFound,
+                   "subject_id");
+  request.set_subject_id("s1");
+  SetTimestamp(request.mutable_as_of(), Utc(2022, 1, 1));
+  auto before = GetSubjectReport(*store_, nullptr, request, kNow);
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(before->event_count(), 0u);
+  EXPECT_THAT(before->holdings(), IsEmpty());
+  EXPECT_THAT(before->subject_kinds(), IsEmpty());
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rebuild.
+
+// A mixed scenario over several subjects and partitions, applied in batches of `batch` events.
+std::vector<pdl::v1::PrivacyEvent> Scenario(int subjects) {
+  std::vector<pdl::v1::PrivacyEvent> events;
+  const absl::Time t0 = Utc(2023, 1, 1);
+  for (int s = 0; s < subjects; ++s) {
+    const std::string subject = absl::StrCat("user-", s);
+    const absl::Time t = t0 + absl::Hours(s);
+    const std::string p = absl::StrCat(s, "-");
+    events.push_back(CollectedInto(p + "reg", subject, t, "accounts-db", {"user.contact.email", "user.name"},
+                                   {"essential.service"}, pdl::v1::LEGAL_BASIS_CONTRACT, t + absl::Hours(24 * 400),
+                                   "account-life"));
+    events.push_back(
+        ConsentGivenFor(p + "cg", subject, t + absl::Minutes(1), "sheets", {"essential.service"}, "google-sheets"));
+    events.push_back(UsedFor(p + "use", subject, t + absl::Minutes(2), "analytics-db", {"user.device.cookie_id"},
+                             {"analytics.reporting"}));
+    events.push_back(SharedWith(p + "sh", subject, t + absl::Minutes(3), "ga", "processor", "US",
+                                {"user.device.cookie_id"}, {"analytics.reporting"}));
+    events.push_back(
+        TransferredTo(p + "tr", subject, t + absl::Minutes(4), "ga", "US",
+                      s % 4 == 0 ? pdl::v1::TRANSFER_MECHANISM_UNSPECIFIED : pdl::v1::TRANSFER_MECHANISM_SCC, "GA"));
+    if (s % 3 == 0) {
+      events.push_back(RequestOpened(p + "ro", subject, t + absl::Minutes(5), "req", pdl::v1::SUBJECT_RIGHT_ERASURE));
+      events.push_back(DeletedFrom(p + "del", subject, t + absl::Minutes(6), "accounts-db", {},
+                                   pdl::v1::DELETION_REASON_SUBJECT_REQUEST, "req"));
+      events.push_back(RequestClosed(p + "rc", subject, t + absl::Minutes(7), "req", pdl::v1::SUBJECT_RIGHT_ERASURE,
+                                     pdl::v1::REQUEST_OUTCOME_FULFILLED));
+      events.push_back(ConsentWithdrawnFor(p + "cw", subject, t + absl::Minutes(8), "sheets"));
+    }
+  }
+  return events;
+}
+
+TEST_F(ReadModelsTest, RebuildFromTheLogIsByteIdentical) {
+  auto events = Scenario(60);
+  for (int i = 0; i < 60; i += 7)
+    judge_.findings[absl::StrCat(i, "-tr")] = {MakeFinding("transfer.no_mechanism", pdl::v1::SEVERITY_HIGH)};
+  for (size_t i = 0; i < events.size(); i += 37) {
+    Apply({events.begin() + i, events.begin() + std::min(events.size(), i + 37)});
+  }
+  auto live = ReadModelDigest(*store_, ReadModelFamilies());
+  ASSERT_TRUE(live.ok()) << live.status();
+
+  auto rebuilt = RebuildReadModels(*store_, ModelPointers(models_), ReadModelFamilies(), {.batch_events = 50});
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  EXPECT_EQ(rebuilt->events, events.size());
+  EXPECT_EQ(rebuilt->digest_before, *live);
+  EXPECT_EQ(rebuilt->digest_after, *live);
+
+  // The digest sees a changed byte, and a rebuild repairs it.
+  rocksdb::WriteBatch batch;
+  batch.Put(store_->cf(Cf::kRopa), "tampered", "x");
+  ASSERT_TRUE(store_->Write(&batch).ok());
+  auto tampered = ReadModelDigest(*store_, ReadModelFamilies());
+  ASSERT_TRUE(tampered.ok());
+  EXPECT_NE(*tampered, *live);
+  rebuilt = RebuildReadModels(*store_, ModelPointers(models_), ReadModelFamilies());
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  EXPECT_EQ(rebuilt->digest_after, *live);
+
+  // Findings come from the sealed records: a rebuild without the judge keeps them.
+  pdl::v1::ListFindingsRequest findings;
+  auto listed = ListFindings(*store_, findings);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->findings_size(), 9);
+}
+
+TEST_F(ReadModelsTest, ReadModelsDoNotDependOnHowPartitionsInterleave) {
+  const auto events = Scenario(40);
+  std::vector<InputRecord> records;
+  for (const auto& e : events) records.push_back(sequencer_.Next(e));
+  // Live order: one big batch, partitions interleaved.
+  auto prepared = applier_->Prepare(records);
+  ASSERT_TRUE(prepared.ok());
+  ASSERT_TRUE(applier_->Commit(std::move(*prepared)).ok());
+  auto interleaved = ReadModelDigest(*store_, ReadModelFamilies());
+  ASSERT_TRUE(interleaved.ok());
+
+  // Another store: partition by partition in reverse, small batches.
+  Open(tmp_.path() + "/other");
+  std::stable_sort(records.begin(), records.end(),
+                   [](const InputRecord& a, const InputRecord& b) { return a.partition > b.partition; });
+  for (size_t i = 0; i < records.size(); i += 11) {
+    auto p = applier_->Prepare({records.begin() + i, records.begin() + std::min(records.size(), i + 11)});
+    ASSERT_TRUE(p.ok());
+    ASSERT_TRUE(applier_->Commit(std::move(*p)).ok());
+  }
+  auto by_partition = ReadModelDigest(*store_, ReadModelFamilies());
+  ASSERT_TRUE(by_partition.ok());
+  EXPECT_EQ(*interleaved, *by_partition);
+}
+
+}  // namespace
+}  // namespace pdl
