@@ -14,7 +14,6 @@
 #include "projections/keys.h"
 #include "projections/store.h"
 #include "projections/tree_store.h"
-#include "rocksdb/utilities/write_batch_with_index.h"
 #include "rocksdb/write_batch.h"
 
 namespace pdl {
@@ -72,36 +71,11 @@ absl::Status CheckEnvelope(const InputRecord& record, const pdl::v1::PrivacyEven
   return absl::OkStatus();
 }
 
-// Copies the entries of one batch into another (column families preserved).
-class AppendBatch final : public rocksdb::WriteBatch::Handler {
- public:
-  AppendBatch(const Store& store, rocksdb::WriteBatch* out) : store_(store), out_(out) {}
-  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice& value) override {
-    rocksdb::ColumnFamilyHandle* handle = Handle(cf);
-    return handle == nullptr ? rocksdb::Status::InvalidArgument("unknown column family") : out_->Put(handle, key, value);
-  }
-  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
-    rocksdb::ColumnFamilyHandle* handle = Handle(cf);
-    return handle == nullptr ? rocksdb::Status::InvalidArgument("unknown column family") : out_->Delete(handle, key);
-  }
-
- private:
-  rocksdb::ColumnFamilyHandle* Handle(uint32_t id) const {
-    for (int i = 0; i < static_cast<int>(Cf::kCount); ++i) {
-      if (store_.cf(static_cast<Cf>(i))->GetID() == id) return store_.cf(static_cast<Cf>(i));
-    }
-    return nullptr;
-  }
-  const Store& store_;
-  rocksdb::WriteBatch* out_;
-};
-
 }  // namespace
 
 PreparedBatch::PreparedBatch()
     : batch_(std::make_unique<rocksdb::WriteBatch>()),
-      models_batch_(
-          std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true)) {}
+      model_rows_(std::make_unique<StagedRows>()) {}
 PreparedBatch::~PreparedBatch() = default;
 PreparedBatch::PreparedBatch(PreparedBatch&&) noexcept = default;
 PreparedBatch& PreparedBatch::operator=(PreparedBatch&&) noexcept = default;
@@ -157,7 +131,7 @@ absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records)
   PreparedBatch prepared;
   prepared.records_ = records.size();
   rocksdb::WriteBatch& batch = *prepared.batch_;
-  BatchWriter writer(store_, prepared.models_batch_.get());
+  BatchWriter writer(store_, prepared.model_rows_.get());
   // The high-volume rows (log, tree, event ids, timeline) are staged and written in key order: memtable inserts
   // in order are several times cheaper than in arrival order.
   struct Staged {
@@ -343,11 +317,7 @@ absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records)
 }
 
 absl::Status Applier::Commit(PreparedBatch batch) {
-  rocksdb::WriteBatch* models = batch.models_batch_->GetWriteBatch();
-  if (models->Count() > 0) {
-    AppendBatch appender(*store_, batch.batch_.get());
-    if (absl::Status s = FromRocks(models->Iterate(&appender), "merging read-model rows"); !s.ok()) return s;
-  }
+  if (absl::Status s = batch.model_rows_->MoveTo(*store_, batch.batch_.get()); !s.ok()) return s;
   if (batch.batch_->Count() > 0) {
     if (absl::Status s = store_->Write(batch.batch_.get()); !s.ok()) return s;
   }

@@ -35,7 +35,6 @@
 
 namespace rocksdb {
 class WriteBatch;
-class WriteBatchWithIndex;
 }
 
 namespace pdl {
@@ -88,10 +87,11 @@ class PreparedBatch {
 
  private:
   friend class Applier;
-  // The log, tree, heads and indexes (write-only), and the judge's and read models' rows (indexed, so that their
-  // reads see this batch). Commit writes both as one atomic batch.
+  // The log, tree, heads and indexes (write-only), and the judge's and read models' rows (staged in memory, so
+  // that their reads see this batch and a row rewritten by many events is written once). Commit writes both as
+  // one atomic batch.
   std::unique_ptr<rocksdb::WriteBatch> batch_;
-  std::unique_ptr<rocksdb::WriteBatchWithIndex> models_batch_;
+  std::unique_ptr<StagedRows> model_rows_;
   std::map<uint32_t, pdl::v1::PartitionCursor> cursors_;
   std::map<uint32_t, merkle::TreeAppender> trees_;
   std::vector<Rejection> rejections_;

@@ -1,30 +1,69 @@
 #include "projections/read_model.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/sv.h"
 #include "projections/store.h"
-#include "rocksdb/utilities/write_batch_with_index.h"
+#include "rocksdb/write_batch.h"
 
 namespace pdl {
 
-void BatchWriter::Put(Cf family, std::string_view key, std::string_view value) {
-  batch_->Put(store_->cf(family), rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
+void StagedRows::Put(Cf family, std::string_view key, std::string_view value) {
+  rows_[static_cast<int>(family)].insert_or_assign(std::string(key), std::string(value));
 }
 
-void BatchWriter::Delete(Cf family, std::string_view key) {
-  batch_->Delete(store_->cf(family), rocksdb::Slice(key.data(), key.size()));
+void StagedRows::Delete(Cf family, std::string_view key) {
+  rows_[static_cast<int>(family)].insert_or_assign(std::string(key), std::nullopt);
+}
+
+const std::optional<std::string>* StagedRows::Find(Cf family, std::string_view key) const {
+  const auto& rows = rows_[static_cast<int>(family)];
+  auto it = rows.find(Sv(key));
+  return it == rows.end() ? nullptr : &it->second;
+}
+
+absl::Status StagedRows::MoveTo(const Store& store, rocksdb::WriteBatch* out) {
+  for (int i = 0; i < static_cast<int>(Cf::kCount); ++i) {
+    auto& rows = rows_[i];
+    if (rows.empty()) continue;
+    std::vector<const std::pair<const std::string, std::optional<std::string>>*> sorted;
+    sorted.reserve(rows.size());
+    for (const auto& row : rows) sorted.push_back(&row);
+    std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+    rocksdb::ColumnFamilyHandle* cf = store.cf(static_cast<Cf>(i));
+    for (const auto* row : sorted) {
+      rocksdb::Status s = row->second.has_value() ? out->Put(cf, row->first, *row->second) : out->Delete(cf, row->first);
+      if (!s.ok()) return FromRocks(s, absl::StrCat("staging ", Sv(CfName(static_cast<Cf>(i))), " rows"));
+    }
+    rows.clear();
+  }
+  return absl::OkStatus();
+}
+
+std::vector<Cf> StagedRows::families() const {
+  std::vector<Cf> out;
+  for (int i = 0; i < static_cast<int>(Cf::kCount); ++i) {
+    if (!rows_[i].empty()) out.push_back(static_cast<Cf>(i));
+  }
+  return out;
+}
+
+size_t StagedRows::size() const {
+  size_t n = 0;
+  for (const auto& rows : rows_) n += rows.size();
+  return n;
+}
+
+void StagedRows::Clear() {
+  for (auto& rows : rows_) rows.clear();
 }
 
 absl::StatusOr<std::optional<std::string>> BatchWriter::Get(Cf family, std::string_view key) const {
-  std::string value;
-  rocksdb::Status s = batch_->GetFromBatchAndDB(store_->db(), rocksdb::ReadOptions(), store_->cf(family),
-                                                rocksdb::Slice(key.data(), key.size()), &value);
-  if (s.IsNotFound()) return std::nullopt;
-  if (!s.ok()) return FromRocks(s, "reading through the batch");
-  return value;
-}
-
-std::unique_ptr<rocksdb::Iterator> BatchWriter::NewIterator(Cf family) const {
-  return std::unique_ptr<rocksdb::Iterator>(
-      batch_->NewIteratorWithBase(store_->cf(family), store_->db()->NewIterator(rocksdb::ReadOptions(), store_->cf(family))));
+  if (const std::optional<std::string>* staged = rows_ != nullptr ? rows_->Find(family, key) : nullptr) {
+    return *staged;
+  }
+  return store_->Get(family, key);
 }
 
 }  // namespace pdl

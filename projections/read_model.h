@@ -13,12 +13,14 @@
 //
 // Called on the sealer thread only.
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -27,29 +29,46 @@
 #include "projections/column_families.h"
 
 namespace rocksdb {
-class Iterator;
-class WriteBatchWithIndex;
+class WriteBatch;
 }  // namespace rocksdb
 
 namespace pdl {
 
 class Store;
 
-// Writes into the applier's batch; reads see the batch over the database.
-class BatchWriter {
+// The judge's and read models' writes of one batch, staged in memory: the last write of each key wins, and a
+// read sees it. A hot row (a subject's holdings, a records-of-processing cell) rewritten by many events of a
+// batch therefore costs one hash-map update per event and reaches RocksDB once, in key order.
+class StagedRows {
  public:
-  BatchWriter(const Store* store, rocksdb::WriteBatchWithIndex* batch) : store_(store), batch_(batch) {}
-
   void Put(Cf family, std::string_view key, std::string_view value);
   void Delete(Cf family, std::string_view key);
+  // The staged write of `key`: a value, std::nullopt for a staged delete, nullptr when `key` is not staged.
+  const std::optional<std::string>* Find(Cf family, std::string_view key) const;
+  // Appends every staged write to `out`, family by family in key order, and clears.
+  [[nodiscard]] absl::Status MoveTo(const Store& store, rocksdb::WriteBatch* out);
+  // The families with staged writes.
+  std::vector<Cf> families() const;
+  size_t size() const;
+  void Clear();
+
+ private:
+  std::array<absl::flat_hash_map<std::string, std::optional<std::string>>, static_cast<int>(Cf::kCount)> rows_;
+};
+
+// Writes into the batch's staged rows; reads see them over the database.
+class BatchWriter {
+ public:
+  BatchWriter(const Store* store, StagedRows* rows) : store_(store), rows_(rows) {}
+
+  void Put(Cf family, std::string_view key, std::string_view value) { rows_->Put(family, key, value); }
+  void Delete(Cf family, std::string_view key) { rows_->Delete(family, key); }
   [[nodiscard]] absl::StatusOr<std::optional<std::string>> Get(Cf family, std::string_view key) const;
-  // An iterator over the database with this batch's writes merged in.
-  std::unique_ptr<rocksdb::Iterator> NewIterator(Cf family) const;
   const Store& store() const { return *store_; }
 
  private:
   const Store* store_;
-  rocksdb::WriteBatchWithIndex* batch_;
+  StagedRows* rows_;
 };
 
 // An event accepted for sealing, as the judge and the read models see it.

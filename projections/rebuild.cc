@@ -11,7 +11,7 @@
 #include "ledger/sv.h"
 #include "pdl/v1/sealed.pb.h"
 #include "projections/store.h"
-#include "rocksdb/utilities/write_batch_with_index.h"
+#include "rocksdb/write_batch.h"
 
 namespace pdl {
 namespace {
@@ -98,42 +98,22 @@ absl::StatusOr<RebuildResult> RebuildReadModels(Store& store, const std::vector<
   result.digest_before = std::move(*before);
   if (absl::Status s = DropFamilies(store, families); !s.ok()) return s;
 
-  rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
-  BatchWriter writer(&store, &batch);
+  StagedRows rows;
+  BatchWriter writer(&store, &rows);
   size_t staged = 0;
-  // Writes the batch's last value of each key, in key order (a hot row rewritten by many events is written once).
+  // Writes the last value of each staged key, in key order (a hot row rewritten by many events is written once).
   auto flush = [&]() -> absl::Status {
-    rocksdb::WriteBatch out;
-    for (Cf family : families) {
-      std::unique_ptr<rocksdb::WBWIIterator> it(batch.NewIterator(store.cf(family)));
-      for (it->SeekToFirst(); it->Valid(); it->Next()) {
-        const rocksdb::WriteEntry entry = it->Entry();
-        rocksdb::Status s;
-        if (entry.type == rocksdb::kPutRecord) {
-          s = out.Put(store.cf(family), entry.key, entry.value);
-        } else if (entry.type == rocksdb::kDeleteRecord || entry.type == rocksdb::kSingleDeleteRecord) {
-          s = out.Delete(store.cf(family), entry.key);
-        } else {
-          return absl::InternalError(absl::StrCat("rebuild: unexpected write type ", static_cast<int>(entry.type),
-                                                  " in ", Sv(CfName(family))));
-        }
-        if (!s.ok()) return FromRocks(s, "staging rebuilt rows");
-      }
-    }
-    for (int i = 0; i < static_cast<int>(Cf::kCount); ++i) {
-      const Cf other = static_cast<Cf>(i);
-      if (std::find(families.begin(), families.end(), other) != families.end()) continue;
-      std::unique_ptr<rocksdb::WBWIIterator> it(batch.NewIterator(store.cf(other)));
-      it->SeekToFirst();
-      if (it->Valid()) {
-        return absl::FailedPreconditionError(absl::StrCat("rebuild: a read model wrote to ", Sv(CfName(other)),
+    for (Cf written : rows.families()) {
+      if (std::find(families.begin(), families.end(), written) == families.end()) {
+        return absl::FailedPreconditionError(absl::StrCat("rebuild: a read model wrote to ", Sv(CfName(written)),
                                                           ", which is not one of the families being rebuilt"));
       }
     }
+    rocksdb::WriteBatch out;
+    if (absl::Status s = rows.MoveTo(store, &out); !s.ok()) return s;
     if (out.Count() > 0) {
       if (absl::Status s = store.Write(&out); !s.ok()) return s;
     }
-    batch.Clear();
     staged = 0;
     return absl::OkStatus();
   };

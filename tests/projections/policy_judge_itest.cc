@@ -144,7 +144,9 @@ class Node {
     auto bytes = store_->Get(Cf::kLog, keys::LogKey(0, seq));
     EXPECT_TRUE(bytes.ok() && bytes->has_value()) << "no sealed record at seq " << seq;
     pdl::v1::SealedEvent sealed;
-    if (bytes.ok() && bytes->has_value()) EXPECT_TRUE(sealed.ParseFromString(**bytes));
+    if (bytes.ok() && bytes->has_value()) {
+      EXPECT_TRUE(sealed.ParseFromString(**bytes));
+    }
     return sealed;
   }
 
@@ -342,8 +344,8 @@ TEST_F(PolicyJudgeTest, RetainUntilFollowsThePeriodRuleOfTheJudgingPolicy) {
   c->set_method(pdl::v1::COLLECTION_METHOD_AUTOMATIC);
   c->set_purposes(0, "analytics");
   SealedEventView view{.recorded_at = kT0, .event = &usage, .policy_version = "2023-05-08"};
-  rocksdb::WriteBatchWithIndex* no_batch = nullptr;
-  const BatchWriter batch(&node->store(), no_batch);
+  StagedRows rows;
+  const BatchWriter batch(&node->store(), &rows);
   auto until = retain_until(view, "user.device.cookie_id", batch);
   ASSERT_TRUE(until.ok());
   EXPECT_EQ(*until, absl::FromCivil(absl::CivilSecond(2024, 8, 1, 10, 0, 0), kUtc));  // 14 months
