@@ -59,6 +59,12 @@ void ToProto(const policy::SubjectFacts& facts, pdl::v1::PolicySubjectFacts* out
   }
   out->set_minor(facts.minor);
   out->set_birth_year(facts.birth_year);
+  for (const policy::OpenRequest& r : facts.open_requests) {
+    auto* record = out->add_open_requests();
+    record->set_request_id(r.request_id);
+    record->set_right(r.right);
+    SetTimestamp(record->mutable_opened_at(), r.opened_at);
+  }
 }
 
 policy::SubjectFacts FromProto(const pdl::v1::PolicySubjectFacts& in) {
@@ -76,13 +82,20 @@ policy::SubjectFacts FromProto(const pdl::v1::PolicySubjectFacts& in) {
   if (in.has_erasure_completed_at()) facts.erasure_completed_at = ToTime(in.erasure_completed_at());
   facts.minor = in.minor();
   facts.birth_year = in.birth_year();
+  for (const auto& r : in.open_requests()) {
+    facts.open_requests.push_back({r.request_id(),
+                                   pdl::v1::SubjectRight_IsValid(r.right())
+                                       ? static_cast<pdl::v1::SubjectRight>(r.right())
+                                       : pdl::v1::SUBJECT_RIGHT_UNSPECIFIED,
+                                   ToTime(r.opened_at())});
+  }
   return facts;
 }
 
 absl::Status FoldFacts(const pdl::v1::PrivacyEvent& event, BatchWriter& batch) {
-  auto facts = LoadSubjectFacts(batch, event.subject().id());
+  auto facts = SubjectFactsRow(batch, event.subject().id());
   if (!facts.ok()) return facts.status();
-  if (policy::UpdateFacts(event, &*facts)) StoreSubjectFacts(batch, event.subject().id(), *facts);
+  policy::UpdateFacts(event, *facts);
   return absl::OkStatus();
 }
 
@@ -184,19 +197,27 @@ std::optional<pdl::v1::PublishedPolicy> PolicyRegistry::Find(std::string_view ve
   return std::nullopt;
 }
 
-absl::StatusOr<policy::SubjectFacts> LoadSubjectFacts(const BatchWriter& batch, std::string_view subject_id) {
-  auto stored = batch.Get(Cf::kPolicyFacts, FactsKey(subject_id));
-  if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return policy::SubjectFacts{};
+namespace {
+
+absl::Status DecodeFacts(const std::optional<std::string>& bytes, policy::SubjectFacts* out) {
+  if (!bytes.has_value()) return absl::OkStatus();
   pdl::v1::PolicySubjectFacts record;
-  if (!record.ParseFromString(**stored)) return absl::DataLossError("policy_facts: a subject's facts do not parse");
-  return FromProto(record);
+  if (!record.ParseFromString(*bytes)) return absl::DataLossError("policy_facts: a subject's facts do not parse");
+  *out = FromProto(record);
+  return absl::OkStatus();
 }
 
-void StoreSubjectFacts(BatchWriter& batch, std::string_view subject_id, const policy::SubjectFacts& facts) {
+std::optional<std::string> EncodeFacts(const policy::SubjectFacts& facts) {
+  if (facts == policy::SubjectFacts{}) return std::nullopt;
   pdl::v1::PolicySubjectFacts record;
   ToProto(facts, &record);
-  batch.Put(Cf::kPolicyFacts, FactsKey(subject_id), CanonicalBytes(record));
+  return CanonicalBytes(record);
+}
+
+}  // namespace
+
+absl::StatusOr<policy::SubjectFacts*> SubjectFactsRow(BatchWriter& batch, std::string_view subject_id) {
+  return batch.Row<policy::SubjectFacts>(Cf::kPolicyFacts, FactsKey(subject_id), &DecodeFacts, &EncodeFacts);
 }
 
 absl::Status PolicyJudge::Evaluate(SealedEventView* view, BatchWriter& batch) {
@@ -204,11 +225,11 @@ absl::Status PolicyJudge::Evaluate(SealedEventView* view, BatchWriter& batch) {
   const PolicyRegistry::Snapshot policies = registry_->policies();
   const pdl::v1::PublishedPolicy* selected =
       policy::SelectPolicy(*policies, ToTime(event.occurred_at()), view->recorded_at);
-  auto facts = LoadSubjectFacts(batch, event.subject().id());
+  auto facts = SubjectFactsRow(batch, event.subject().id());
   if (!facts.ok()) return facts.status();
-  view->findings = policy::Evaluate(event, selected != nullptr ? &selected->policy() : nullptr, *facts);
+  view->findings = policy::Evaluate(event, selected != nullptr ? &selected->policy() : nullptr, **facts);
   view->policy_version = selected != nullptr ? selected->policy().version() : "";
-  if (policy::UpdateFacts(event, &*facts)) StoreSubjectFacts(batch, event.subject().id(), *facts);
+  policy::UpdateFacts(event, *facts);
   return absl::OkStatus();
 }
 

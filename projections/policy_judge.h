@@ -90,10 +90,9 @@ class PolicyRegistry {
   Snapshot policies_;
 };
 
-// Reads and writes a subject's facts in `policy_facts` through the applier's batch.
-[[nodiscard]] absl::StatusOr<policy::SubjectFacts> LoadSubjectFacts(const BatchWriter& batch,
-                                                                    std::string_view subject_id);
-void StoreSubjectFacts(BatchWriter& batch, std::string_view subject_id, const policy::SubjectFacts& facts);
+// A subject's facts in `policy_facts`, kept decoded in the applier's batch (BatchWriter::Row): change them in
+// place; they are written once when the batch is (no row while they are empty).
+[[nodiscard]] absl::StatusOr<policy::SubjectFacts*> SubjectFactsRow(BatchWriter& batch, std::string_view subject_id);
 
 // The Judge of the applier: selects the policy for each event, evaluates it (ledger/policy/evaluator.h) against
 // the subject's facts as left by the events sealed before it — in earlier batches or earlier in the same batch —

@@ -10,30 +10,47 @@
 namespace pdl {
 
 void StagedRows::Put(Cf family, std::string_view key, std::string_view value) {
-  rows_[static_cast<int>(family)].insert_or_assign(std::string(key), std::string(value));
+  rows_[static_cast<int>(family)].insert_or_assign(std::string(key), Staged{std::string(value), nullptr});
 }
 
 void StagedRows::Delete(Cf family, std::string_view key) {
-  rows_[static_cast<int>(family)].insert_or_assign(std::string(key), std::nullopt);
+  rows_[static_cast<int>(family)].insert_or_assign(std::string(key), Staged{std::nullopt, nullptr});
 }
 
-const std::optional<std::string>* StagedRows::Find(Cf family, std::string_view key) const {
+void StagedRows::PutObject(Cf family, std::string_view key, std::unique_ptr<StagedObject> object) {
+  rows_[static_cast<int>(family)].insert_or_assign(std::string(key), Staged{std::nullopt, std::move(object)});
+}
+
+bool StagedRows::Find(Cf family, std::string_view key, std::optional<std::string>* value) const {
   const auto& rows = rows_[static_cast<int>(family)];
   auto it = rows.find(Sv(key));
-  return it == rows.end() ? nullptr : &it->second;
+  if (it == rows.end()) return false;
+  *value = it->second.object != nullptr ? it->second.object->Encode() : it->second.value;
+  return true;
+}
+
+StagedObject* StagedRows::FindObject(Cf family, std::string_view key) const {
+  const auto& rows = rows_[static_cast<int>(family)];
+  auto it = rows.find(Sv(key));
+  return it == rows.end() ? nullptr : it->second.object.get();
 }
 
 absl::Status StagedRows::MoveTo(const Store& store, rocksdb::WriteBatch* out) {
   for (int i = 0; i < static_cast<int>(Cf::kCount); ++i) {
     auto& rows = rows_[i];
     if (rows.empty()) continue;
-    std::vector<const std::pair<const std::string, std::optional<std::string>>*> sorted;
+    std::vector<std::pair<const std::string, Staged>*> sorted;
     sorted.reserve(rows.size());
-    for (const auto& row : rows) sorted.push_back(&row);
+    for (auto& row : rows) sorted.push_back(&row);
     std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
     rocksdb::ColumnFamilyHandle* cf = store.cf(static_cast<Cf>(i));
-    for (const auto* row : sorted) {
-      rocksdb::Status s = row->second.has_value() ? out->Put(cf, row->first, *row->second) : out->Delete(cf, row->first);
+    for (auto* row : sorted) {
+      Staged& staged = row->second;
+      if (staged.object != nullptr) {
+        staged.value = staged.object->Encode();
+        if (staged.value == staged.object->original()) continue;  // Decoded and left as it was.
+      }
+      rocksdb::Status s = staged.value.has_value() ? out->Put(cf, row->first, *staged.value) : out->Delete(cf, row->first);
       if (!s.ok()) return FromRocks(s, absl::StrCat("staging ", Sv(CfName(static_cast<Cf>(i))), " rows"));
     }
     rows.clear();
@@ -60,9 +77,8 @@ void StagedRows::Clear() {
 }
 
 absl::StatusOr<std::optional<std::string>> BatchWriter::Get(Cf family, std::string_view key) const {
-  if (const std::optional<std::string>* staged = rows_ != nullptr ? rows_->Find(family, key) : nullptr) {
-    return *staged;
-  }
+  std::optional<std::string> staged;
+  if (rows_ != nullptr && rows_->Find(family, key, &staged)) return staged;
   return store_->Get(family, key);
 }
 

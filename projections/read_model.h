@@ -36,15 +36,29 @@ namespace pdl {
 
 class Store;
 
+// A row kept decoded for the rest of a batch (BatchWriter::Row): encoded once, when the batch is written.
+class StagedObject {
+ public:
+  virtual ~StagedObject() = default;
+  // The row's bytes now; std::nullopt for no row.
+  virtual std::optional<std::string> Encode() const = 0;
+  // The row's bytes when it was decoded; a row that encodes to them again is not rewritten.
+  virtual const std::optional<std::string>& original() const = 0;
+};
+
 // The judge's and read models' writes of one batch, staged in memory: the last write of each key wins, and a
-// read sees it. A hot row (a subject's holdings, a records-of-processing cell) rewritten by many events of a
-// batch therefore costs one hash-map update per event and reaches RocksDB once, in key order.
+// read sees it. A hot row (a subject's facts or holdings, a records-of-processing cell) touched by many events of
+// a batch is read from RocksDB once, kept decoded (Row), and written once, in key order.
 class StagedRows {
  public:
   void Put(Cf family, std::string_view key, std::string_view value);
   void Delete(Cf family, std::string_view key);
-  // The staged write of `key`: a value, std::nullopt for a staged delete, nullptr when `key` is not staged.
-  const std::optional<std::string>* Find(Cf family, std::string_view key) const;
+  void PutObject(Cf family, std::string_view key, std::unique_ptr<StagedObject> object);
+  // Whether `key` is staged; if so `*value` is its value (std::nullopt for a staged delete, or for a decoded row
+  // that encodes to no row).
+  [[nodiscard]] bool Find(Cf family, std::string_view key, std::optional<std::string>* value) const;
+  // The decoded row staged at `key`, or nullptr.
+  StagedObject* FindObject(Cf family, std::string_view key) const;
   // Appends every staged write to `out`, family by family in key order, and clears.
   [[nodiscard]] absl::Status MoveTo(const Store& store, rocksdb::WriteBatch* out);
   // The families with staged writes.
@@ -53,7 +67,11 @@ class StagedRows {
   void Clear();
 
  private:
-  std::array<absl::flat_hash_map<std::string, std::optional<std::string>>, static_cast<int>(Cf::kCount)> rows_;
+  struct Staged {
+    std::optional<std::string> value;
+    std::unique_ptr<StagedObject> object;
+  };
+  std::array<absl::flat_hash_map<std::string, Staged>, static_cast<int>(Cf::kCount)> rows_;
 };
 
 // Writes into the batch's staged rows; reads see them over the database.
@@ -66,10 +84,52 @@ class BatchWriter {
   [[nodiscard]] absl::StatusOr<std::optional<std::string>> Get(Cf family, std::string_view key) const;
   const Store& store() const { return *store_; }
 
+  // The row `key` of `family` as a T kept decoded until the batch is written: decoded on first use from what the
+  // batch or the database holds (`decode(bytes, out)`, bytes std::nullopt for no row), then changed in place
+  // through the returned pointer by every later event of the batch, and encoded once (`encode`, std::nullopt for
+  // no row) when the batch is written — not at all when it encodes to what was decoded. The pointer stays valid
+  // until the batch is written or the key is Put or Deleted. INTERNAL when the key holds a row of another type.
+  template <typename T>
+  [[nodiscard]] absl::StatusOr<T*> Row(Cf family, std::string_view key,
+                                       absl::Status (*decode)(const std::optional<std::string>& bytes, T* out),
+                                       std::optional<std::string> (*encode)(const T& row));
+
  private:
+  template <typename T>
+  class Typed final : public StagedObject {
+   public:
+    Typed(std::optional<std::string> original, std::optional<std::string> (*encode)(const T&))
+        : original_(std::move(original)), encode_(encode) {}
+    std::optional<std::string> Encode() const override { return encode_(value); }
+    const std::optional<std::string>& original() const override { return original_; }
+    T value{};
+
+   private:
+    std::optional<std::string> original_;
+    std::optional<std::string> (*encode_)(const T&);
+  };
+
   const Store* store_;
   StagedRows* rows_;
 };
+
+template <typename T>
+absl::StatusOr<T*> BatchWriter::Row(Cf family, std::string_view key,
+                                    absl::Status (*decode)(const std::optional<std::string>&, T*),
+                                    std::optional<std::string> (*encode)(const T&)) {
+  if (StagedObject* staged = rows_->FindObject(family, key)) {
+    auto* typed = dynamic_cast<Typed<T>*>(staged);
+    if (typed == nullptr) return absl::InternalError("a staged row is read as two different types");
+    return &typed->value;
+  }
+  auto bytes = Get(family, key);
+  if (!bytes.ok()) return bytes.status();
+  auto object = std::make_unique<Typed<T>>(*bytes, encode);
+  if (absl::Status s = decode(*bytes, &object->value); !s.ok()) return s;
+  T* row = &object->value;
+  rows_->PutObject(family, key, std::move(object));
+  return row;
+}
 
 // An event accepted for sealing, as the judge and the read models see it.
 struct SealedEventView {

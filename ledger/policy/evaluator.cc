@@ -254,6 +254,21 @@ class Judgement {
   }
 
   void RightsRequest() {
+    if (event_.has_rights_request_closed()) {
+      // Answered late: closed after the deadline counted from when the request was opened.
+      const OpenRequest* open = FindOpenRequest(facts_, event_.rights_request_closed().request_id());
+      if (open == nullptr) return;
+      const absl::Time due = RequestDueAt(policy_, open->opened_at);
+      if (!IsRequestOverdue(due, at_)) return;
+      const int64_t days = absl::ToInt64Hours(at_ - due) / 24;
+      Add(rules::kRequestOverdue,
+          absl::StrCat("A request to exercise the right of ", RightName(open->right),
+                       " was answered after its response deadline of ",
+                       absl::FormatTime("%Y-%m-%d %H:%M UTC", due, absl::UTCTimeZone()), " (", PolicyName(*policy_),
+                       ", GDPR Art. 12(3)): ",
+                       days == 0 ? std::string("less than a day late.") : absl::StrCat(days, " full days late.")));
+      return;
+    }
     if (!event_.has_rights_request_opened()) return;
     const pdl::v1::SubjectRight right = event_.rights_request_opened().right();
     for (int r : policy_->rights().offered()) {

@@ -66,8 +66,20 @@ bool UpdateFacts(const pdl::v1::PrivacyEvent& event, SubjectFacts* facts) {
       }
       return changed;
     }
+    case pdl::v1::PrivacyEvent::kRightsRequestOpened: {
+      const auto& opened = event.rights_request_opened();
+      if (FindOpenRequest(*facts, opened.request_id()) != nullptr) return changed;
+      facts->open_requests.push_back({opened.request_id(), opened.right(), at});
+      return true;
+    }
     case pdl::v1::PrivacyEvent::kRightsRequestClosed: {
       const auto& closed = event.rights_request_closed();
+      auto& open = facts->open_requests;
+      const auto before = open.size();
+      open.erase(std::remove_if(open.begin(), open.end(),
+                                [&](const OpenRequest& r) { return r.request_id == closed.request_id(); }),
+                 open.end());
+      changed |= open.size() != before;
       if (closed.right() == pdl::v1::SUBJECT_RIGHT_ERASURE && closed.outcome() == pdl::v1::REQUEST_OUTCOME_FULFILLED &&
           (!facts->erasure_completed_at.has_value() || at < *facts->erasure_completed_at)) {
         facts->erasure_completed_at = at;
@@ -97,6 +109,13 @@ bool ConsentWithdrawnBy(const SubjectFacts& facts, std::string_view purpose, abs
     }
   }
   return false;
+}
+
+const OpenRequest* FindOpenRequest(const SubjectFacts& facts, std::string_view request_id) {
+  for (const OpenRequest& r : facts.open_requests) {
+    if (r.request_id == request_id) return &r;
+  }
+  return nullptr;
 }
 
 }  // namespace pdl::policy

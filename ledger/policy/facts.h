@@ -37,6 +37,14 @@ struct ConsentFact {
   bool operator==(const ConsentFact&) const = default;
 };
 
+// A rights request opened and not closed yet.
+struct OpenRequest {
+  std::string request_id;
+  pdl::v1::SubjectRight right = pdl::v1::SUBJECT_RIGHT_UNSPECIFIED;
+  absl::Time opened_at;
+  bool operator==(const OpenRequest&) const = default;
+};
+
 struct SubjectFacts {
   // In the order they were recorded.
   std::vector<ConsentFact> consents;
@@ -46,6 +54,8 @@ struct SubjectFacts {
   bool minor = false;
   // The latest non-zero birth_year seen; 0 when none.
   int32_t birth_year = 0;
+  // Rights requests still open, in the order they were opened.
+  std::vector<OpenRequest> open_requests;
 
   bool operator==(const SubjectFacts&) const = default;
 };
@@ -57,6 +67,8 @@ struct SubjectFacts {
 //  - ConsentWithdrawn marks the purposes it lists (all when it lists none) of every earlier grant with the same
 //    consent_id as withdrawn at occurred_at (a withdrawal before a grant's given_at does not touch it); a consent
 //    never seen given is recorded as withdrawn for the purposes the withdrawal lists.
+//  - RightsRequestOpened adds an open request (none when its request_id is open already); RightsRequestClosed
+//    removes it.
 //  - RightsRequestClosed {erasure, fulfilled} sets erasure_completed_at (the earliest one is kept).
 //  - subject.minor and subject.birth_year of any event are remembered.
 bool UpdateFacts(const pdl::v1::PrivacyEvent& event, SubjectFacts* facts);
@@ -67,6 +79,9 @@ bool ConsentLive(const SubjectFacts& facts, std::string_view purpose, absl::Time
 
 // True when some consent covering `purpose` was withdrawn at or before `t`.
 bool ConsentWithdrawnBy(const SubjectFacts& facts, std::string_view purpose, absl::Time t);
+
+// The open request `request_id`, or nullptr.
+const OpenRequest* FindOpenRequest(const SubjectFacts& facts, std::string_view request_id);
 
 }  // namespace pdl::policy
 

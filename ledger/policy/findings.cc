@@ -42,7 +42,7 @@ constexpr auto kRules = std::to_array<RuleInfo>({
     {rules::kRetentionUndeclared, SEVERITY_MEDIUM, "collection that no retention rule of the policy covers"},
     {rules::kRequestRightUndeclared, SEVERITY_LOW, "a rights request for a right the policy does not mention"},
     {rules::kRetentionOverdue, SEVERITY_MEDIUM, "data still held after its retention period and grace", true},
-    {rules::kRequestOverdue, SEVERITY_HIGH, "a rights request still open after its response deadline", true},
+    {rules::kRequestOverdue, SEVERITY_HIGH, "a rights request answered, or still open, after its response deadline", true},
 });
 
 std::string Day(absl::Time t) { return absl::FormatTime("%Y-%m-%d", t, absl::UTCTimeZone()); }

@@ -6,7 +6,6 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/arena.h"
 #include "ledger/event_codec.h"
 #include "ledger/sv.h"
 #include "pdl/v1/read_models.pb.h"
@@ -35,29 +34,11 @@ std::vector<std::string> Distinct(const google::protobuf::RepeatedPtrField<std::
   return out;
 }
 
-// The open periods of one subject in one system, parsed onto the caller's arena (the row is read on every
-// collection, so its many small fields are allocated there rather than one by one).
-struct OpenSet {
-  std::string key;
-  bool existed = false;
-  HoldingSet* set = nullptr;
-};
-
-absl::StatusOr<OpenSet> ReadOpen(const BatchWriter& batch, std::string key, google::protobuf::Arena* arena) {
-  OpenSet open;
-  open.key = std::move(key);
-  open.set = google::protobuf::Arena::CreateMessage<HoldingSet>(arena);
-  auto stored = batch.Get(Cf::kHoldings, open.key);
-  if (!stored.ok()) return stored.status();
-  if (stored->has_value()) {
-    open.existed = true;
-    if (!open.set->ParseFromString(**stored)) return absl::DataLossError("holdings: row does not parse");
-  }
-  return open;
+// The open periods of one subject in one system: one row, kept decoded for the batch (BatchWriter::Row), since a
+// subject's collections into a system come in runs. No row once nothing is open.
+absl::StatusOr<HoldingSet*> OpenSet(BatchWriter& batch, std::string_view subject_id, std::string_view system) {
+  return rmrows::MessageRow<HoldingSet>(batch, Cf::kHoldings, rmkeys::HoldingSystemKey(subject_id, system));
 }
-
-// Room for a typical HoldingSet and its parse, so that most collections allocate nothing.
-constexpr size_t kArenaBlock = 8192;
 
 // The open period of `category` in `set`, or where it would be inserted.
 int Find(const HoldingSet& set, const std::string& category, bool* found) {
@@ -94,14 +75,6 @@ pdl::v1::RetentionDueRecord DueRecord(const HoldingPeriod& period, std::string_v
   return due;
 }
 
-void PutSet(const OpenSet& open, BatchWriter& batch) {
-  if (open.set->open().empty()) {
-    if (open.existed) batch.Delete(Cf::kHoldings, open.key);
-    return;
-  }
-  batch.Put(Cf::kHoldings, open.key, rmrows::Bytes(*open.set));
-}
-
 }  // namespace
 
 absl::Status HoldingsModel::Apply(const SealedEventView& sealed, BatchWriter& batch) {
@@ -119,12 +92,9 @@ absl::Status HoldingsModel::Collect(const SealedEventView& sealed, BatchWriter& 
   const pdl::v1::PrivacyEvent& e = *sealed.event;
   const pdl::v1::DataCollected& c = e.data_collected();
   const int64_t occurred = Micros(e.occurred_at());
-  alignas(8) char block[kArenaBlock];
-  google::protobuf::Arena arena(block, sizeof(block));
-  auto open = ReadOpen(batch, rmkeys::HoldingSystemKey(e.subject().id(), c.system()), &arena);
+  auto open = OpenSet(batch, e.subject().id(), c.system());
   if (!open.ok()) return open.status();
-  HoldingSet& set = *open->set;
-  bool changed = false;
+  HoldingSet& set = **open;
 
   for (const std::string& category : Distinct(c.categories())) {
     std::optional<int64_t> retain;
@@ -154,7 +124,6 @@ absl::Status HoldingsModel::Collect(const SealedEventView& sealed, BatchWriter& 
         period.has_retain_until() ? std::optional<std::string>(DueKey(period)) : std::nullopt;
     // Whether this collection changes what the retention_due row shows (purposes, rules, since, retain_until).
     bool due_changed = !found;
-    changed |= !found;
 
     HoldingCollection* way = nullptr;
     for (auto& existing : *period.mutable_collections()) {
@@ -177,15 +146,12 @@ absl::Status HoldingsModel::Collect(const SealedEventView& sealed, BatchWriter& 
     } else if (occurred < Micros(way->first_seen())) {
       *way->mutable_first_seen() = e.occurred_at();
       *way->mutable_first_event() = rmrows::RefOf(sealed);
-      changed = true;
     }
     if (retain.has_value() && (!way->has_retain_until() || *retain > Micros(way->retain_until()))) {
       SetMicros(way->mutable_retain_until(), *retain);
-      changed = true;
     }
     if (!sealed.policy_version.empty() && way->policy_version() != sealed.policy_version) {
       way->set_policy_version(sealed.policy_version);
-      changed = true;
     }
     if (occurred < Micros(period.since())) {
       *period.mutable_since() = e.occurred_at();
@@ -196,29 +162,26 @@ absl::Status HoldingsModel::Collect(const SealedEventView& sealed, BatchWriter& 
       due_changed = true;
     }
 
-    changed |= due_changed;
     if (period.has_retain_until() && due_changed) {
       const std::string due_key = DueKey(period);
       if (old_due.has_value() && *old_due != due_key) batch.Delete(Cf::kRetentionDue, *old_due);
       batch.Put(Cf::kRetentionDue, due_key, rmrows::Bytes(DueRecord(period, due_key)));
     }
   }
-  if (changed) PutSet(*open, batch);
   return absl::OkStatus();
 }
 
 absl::Status HoldingsModel::Delete(const SealedEventView& sealed, BatchWriter& batch) {
   const pdl::v1::PrivacyEvent& e = *sealed.event;
   const pdl::v1::DataDeleted& d = e.data_deleted();
-  alignas(8) char block[kArenaBlock];
-  google::protobuf::Arena arena(block, sizeof(block));
-  auto open = ReadOpen(batch, rmkeys::HoldingSystemKey(e.subject().id(), d.system()), &arena);
+  auto open = OpenSet(batch, e.subject().id(), d.system());
   if (!open.ok()) return open.status();
+  HoldingSet& set = **open;
   const std::vector<std::string> categories = Distinct(d.categories());
-  HoldingSet* kept = google::protobuf::Arena::CreateMessage<HoldingSet>(&arena);
-  for (HoldingPeriod& period : *open->set->mutable_open()) {
+  google::protobuf::RepeatedPtrField<HoldingPeriod> kept;
+  for (HoldingPeriod& period : *set.mutable_open()) {
     if (!categories.empty() && !std::binary_search(categories.begin(), categories.end(), period.category())) {
-      kept->add_open()->Swap(&period);
+      kept.Add()->Swap(&period);
       continue;
     }
     if (period.has_retain_until()) batch.Delete(Cf::kRetentionDue, DueKey(period));
@@ -231,9 +194,7 @@ absl::Status HoldingsModel::Delete(const SealedEventView& sealed, BatchWriter& b
               rmkeys::HoldingClosedKey(period.subject_id(), period.system(), period.category(), OpenedPos(period)),
               rmrows::Bytes(period));
   }
-  if (kept->open_size() == open->set->open_size()) return absl::OkStatus();  // Nothing was open.
-  open->set = kept;
-  PutSet(*open, batch);
+  set.mutable_open()->Swap(&kept);
   return absl::OkStatus();
 }
 

@@ -61,10 +61,12 @@ absl::Status RecordsOfProcessingModel::Apply(const SealedEventView& sealed, Batc
   const int64_t occurred = Micros(e.occurred_at());
   const std::string key =
       rmkeys::RopaShapeKey(e.subject().kind(), recipient_category, destination, purposes, categories);
-  pdl::v1::RopaCell cell;
-  auto found = rmrows::ReadRow(batch, Cf::kRopa, key, &cell);
-  if (!found.ok()) return found.status();
-  if (!*found) {
+  // One row per shape of event: few and hot, so kept decoded for the batch.
+  auto row = rmrows::MessageRow<pdl::v1::RopaCell>(batch, Cf::kRopa, key);
+  if (!row.ok()) return row.status();
+  pdl::v1::RopaCell& cell = **row;
+  const bool found = cell.count() > 0;
+  if (!found) {
     cell.set_subject_kind(e.subject().kind());
     cell.set_recipient_category(recipient_category);
     cell.set_destination(destination);
@@ -72,12 +74,11 @@ absl::Status RecordsOfProcessingModel::Apply(const SealedEventView& sealed, Batc
     for (auto& c : categories) cell.add_categories(std::move(c));
   }
   cell.set_count(cell.count() + 1);
-  if (!*found || occurred < Micros(cell.first_seen())) *cell.mutable_first_seen() = e.occurred_at();
-  if (!*found || occurred > Micros(cell.last_seen())) *cell.mutable_last_seen() = e.occurred_at();
+  if (!found || occurred < Micros(cell.first_seen())) *cell.mutable_first_seen() = e.occurred_at();
+  if (!found || occurred > Micros(cell.last_seen())) *cell.mutable_last_seen() = e.occurred_at();
   if (legal_basis != pdl::v1::LEGAL_BASIS_UNSPECIFIED) rmrows::InsertSorted(cell.mutable_legal_bases(), legal_basis);
   if (!retention_rule.empty()) rmrows::InsertSorted(cell.mutable_retention_rules(), retention_rule);
   rmrows::InsertSorted(cell.mutable_actions(), ActionOf(e));
-  batch.Put(Cf::kRopa, key, rmrows::Bytes(cell));
   return absl::OkStatus();
 }
 

@@ -44,16 +44,14 @@ absl::Status SubjectIndexModel::Apply(const SealedEventView& sealed, BatchWriter
   }
   {
     const std::string key = rmkeys::SubjectTagPrefix(subject, rmkeys::kTagMeta);
-    pdl::v1::SubjectMeta meta;
-    auto found = rmrows::ReadRow(batch, Cf::kSubjectIndex, key, &meta);
-    if (!found.ok()) return found.status();
-    bool changed = false;
-    if (!e.subject().kind().empty())
-      changed |= KeepFirstSeen(meta.mutable_kinds(), e.subject().kind(), e.occurred_at());
+    // Read on every event of the subject: kept decoded for the batch, written once if it changed.
+    auto row = rmrows::MessageRow<pdl::v1::SubjectMeta>(batch, Cf::kSubjectIndex, key);
+    if (!row.ok()) return row.status();
+    pdl::v1::SubjectMeta& meta = **row;
+    if (!e.subject().kind().empty()) KeepFirstSeen(meta.mutable_kinds(), e.subject().kind(), e.occurred_at());
     if (!sealed.policy_version.empty()) {
-      changed |= KeepFirstSeen(meta.mutable_policy_versions(), sealed.policy_version, e.occurred_at());
+      KeepFirstSeen(meta.mutable_policy_versions(), sealed.policy_version, e.occurred_at());
     }
-    if (changed) batch.Put(Cf::kSubjectIndex, key, rmrows::Bytes(meta));
   }
   if (e.has_data_shared()) {
     batch.Put(Cf::kSubjectIndex, rmkeys::SubjectTagPosKey(subject, rmkeys::kTagDisclosure, pos),

@@ -36,6 +36,7 @@ int RunCtl(int argc, char** argv) {
   ctl::AddAuditCommands(app, g, commands);
   ctl::AddEvidenceCommands(app, g, commands);
   ctl::AddPolicyCommands(app, g, commands);
+  ctl::AddDemoCommands(app, g, commands);
 
   try {
     app.parse(argc, argv);

@@ -46,6 +46,7 @@ void AddEventCommands(CLI::App& app, const Globals& g, std::vector<Command>& com
 void AddAuditCommands(CLI::App& app, const Globals& g, std::vector<Command>& commands);
 void AddEvidenceCommands(CLI::App& app, const Globals& g, std::vector<Command>& commands);
 void AddPolicyCommands(CLI::App& app, const Globals& g, std::vector<Command>& commands);
+void AddDemoCommands(CLI::App&, const Globals&, std::vector<Command>&);
 
 }  // namespace pdl::ctl
 

@@ -207,6 +207,9 @@ int Run(const Options& o) {
     const std::vector<pdl::v1::PrivacyEvent> head(mixed.begin(),
                                                   mixed.begin() + std::min<size_t>(mixed.size(), o.per_model_events));
     per_model.emplace_back("none", Seal(tmp.path() + "/pm-none", head, false));
+    // The judge alone (no model is named "judge").
+    per_model.emplace_back("judge", Seal(tmp.path() + "/pm-judge", head, true, nullptr, "judge"));
+    std::fprintf(stderr, "only the judge: %.0f/s\n", per_model.back().second);
     for (const auto& model : MakeReadModels()) {
       const std::string name(model->name());
       per_model.emplace_back(name, Seal(tmp.path() + "/pm-" + name, head, true, nullptr, name));

@@ -29,6 +29,7 @@
 #include "tests/testing/event_builder.h"
 #include "tests/testing/health_client.h"
 #include "tests/testing/ledgerd_process.h"
+#include "tests/testing/shell.h"
 #include "tests/testing/temp_dir.h"
 
 namespace pdl {
@@ -39,23 +40,8 @@ using ::testing::Not;
 
 const absl::Time kT0 = absl::FromUnixSeconds(1700000000);
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-// Runs a shell command line, stdout and stderr together.
-CommandResult Shell(const std::string& command) {
-  CommandResult run;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) run.output.append(buffer, n);
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
+using testing::CommandResult;
+using testing::Shell;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -328,6 +328,38 @@ TEST_F(PolicyEvaluatorTest, RequestRightUndeclared) {
   EXPECT_THAT(Rules(e), IsEmpty());
 }
 
+TEST_F(PolicyEvaluatorTest, RequestOverdueWhenAnsweredAfterTheDeadline) {
+  // Opened 2023-06-01 12:00; one calendar month later is the deadline, 2023-07-01 12:00.
+  auto opened = ErasureFulfilled(kT0);
+  opened.clear_rights_request_closed();
+  opened.mutable_rights_request_opened()->set_request_id("r1");
+  opened.mutable_rights_request_opened()->set_right(pdl::v1::SUBJECT_RIGHT_ERASURE);
+  const SubjectFacts facts = FactsOf({opened});
+  ASSERT_EQ(facts.open_requests.size(), 1u);
+  const absl::Time due = absl::FromCivil(absl::CivilSecond(2023, 7, 1, 12, 0, 0), absl::UTCTimeZone());
+
+  EXPECT_FALSE(Fires(rules::kRequestOverdue, ErasureFulfilled(due), facts));  // answered exactly at the deadline
+  const auto late = Only(rules::kRequestOverdue, ErasureFulfilled(due + absl::Seconds(1)), facts);
+  EXPECT_EQ(late.severity(), pdl::v1::SEVERITY_HIGH);
+  EXPECT_THAT(late.explanation(), HasSubstr("deadline of 2023-07-01 12:00 UTC"));
+  EXPECT_THAT(late.explanation(), HasSubstr("less than a day late"));
+  EXPECT_THAT(late.explanation(), HasSubstr("erasure"));
+  EXPECT_THAT(Only(rules::kRequestOverdue, ErasureFulfilled(due + absl::Hours(24 * 3 + 1)), facts).explanation(),
+              HasSubstr("3 full days late"));
+  // A request the ledger never saw opened, or another request id, has no deadline to miss.
+  EXPECT_FALSE(Fires(rules::kRequestOverdue, ErasureFulfilled(due + absl::Hours(24 * 90))));
+  auto other = ErasureFulfilled(due + absl::Hours(24 * 90));
+  other.mutable_rights_request_closed()->set_request_id("r2");
+  EXPECT_FALSE(Fires(rules::kRequestOverdue, other, facts));
+  // Closing removes it from the open requests; opening it again is no new request.
+  SubjectFacts closed = facts;
+  EXPECT_TRUE(UpdateFacts(ErasureFulfilled(due), &closed));
+  EXPECT_TRUE(closed.open_requests.empty());
+  SubjectFacts twice = facts;
+  EXPECT_FALSE(UpdateFacts(opened, &twice));
+  EXPECT_EQ(twice, facts);
+}
+
 TEST_F(PolicyEvaluatorTest, SubjectUnderMinimumAgeByFlag) {
   auto e = Collected();
   e.mutable_subject()->set_minor(true);

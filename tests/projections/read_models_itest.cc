@@ -46,12 +46,6 @@ absl::Time Utc(int y, int m, int d, int hh = 0, int mm = 0, int ss = 0) {
   return absl::FromCivil(absl::CivilSecond(y, m, d, hh, mm, ss), absl::UTCTimeZone());
 }
 
-google::protobuf::Timestamp Ts(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  SetTimestamp(&ts, t);
-  return ts;
-}
-
 absl::Time T(const google::protobuf::Timestamp& ts) { return ToTime(ts); }
 
 void ExpectFieldError(const absl::Status& status, absl::StatusCode code, std::string_view field) {

@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/repeated_field.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -35,6 +37,24 @@ std::string Bytes(const google::protobuf::Message& message);
 // parse.
 [[nodiscard]] absl::StatusOr<bool> ReadRow(const BatchWriter& batch, Cf family, std::string_view key,
                                            google::protobuf::Message* message);
+
+// A row message kept decoded for the batch (BatchWriter::Row): an empty message is no row.
+template <typename M>
+absl::Status DecodeMessage(const std::optional<std::string>& bytes, M* out) {
+  if (bytes.has_value() && !out->ParseFromString(*bytes)) {
+    return absl::DataLossError(absl::StrCat("a ", M::descriptor()->name(), " row does not parse"));
+  }
+  return absl::OkStatus();
+}
+template <typename M>
+std::optional<std::string> EncodeMessage(const M& row) {
+  if (row.ByteSizeLong() == 0) return std::nullopt;
+  return Bytes(row);
+}
+template <typename M>
+[[nodiscard]] absl::StatusOr<M*> MessageRow(BatchWriter& batch, Cf family, std::string_view key) {
+  return batch.Row<M>(family, key, &DecodeMessage<M>, &EncodeMessage<M>);
+}
 
 // Inserts `value` into the sorted, distinct `set` (no-op when present).
 void InsertSorted(google::protobuf::RepeatedPtrField<std::string>* set, std::string_view value);
