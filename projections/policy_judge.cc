@@ -204,6 +204,7 @@ absl::Status DecodeFacts(const std::optional<std::string>& bytes, policy::Subjec
   pdl::v1::PolicySubjectFacts record;
   if (!record.ParseFromString(*bytes)) return absl::DataLossError("policy_facts: a subject's facts do not parse");
   *out = FromProto(record);
+  policy::IndexConsents(out);
   return absl::OkStatus();
 }
 

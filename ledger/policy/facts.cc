@@ -7,7 +7,9 @@
 
 namespace pdl::policy {
 
-bool UpdateFacts(const pdl::v1::PrivacyEvent& event, SubjectFacts* facts) {
+namespace {
+
+bool Fold(const pdl::v1::PrivacyEvent& event, SubjectFacts* facts) {
   bool changed = false;
   const absl::Time at = ToTime(event.occurred_at());
   if (event.subject().minor() && !facts->minor) {
@@ -92,7 +94,52 @@ bool UpdateFacts(const pdl::v1::PrivacyEvent& event, SubjectFacts* facts) {
   }
 }
 
+// The consent index's answer for `purpose` at `t`, or std::nullopt when some grant covering it changed after `t`
+// (then only the history can tell). `live` chooses between ConsentLive and ConsentWithdrawnBy.
+std::optional<bool> FromIndex(const SubjectFacts& facts, std::string_view purpose, absl::Time t, bool live) {
+  if (!facts.consent_indexed) return std::nullopt;
+  bool answer = false;
+  for (const ConsentPurposeSummary& s : facts.consent_index) {
+    if (!KeyCovers(s.purpose, purpose)) continue;
+    if (t < s.last_change) return std::nullopt;
+    // Every covering entry was given (if ever) and withdrawn (if ever) at or before t.
+    answer |= live ? s.live > 0 : s.withdrawn > 0;
+  }
+  return answer;
+}
+
+}  // namespace
+
+bool UpdateFacts(const pdl::v1::PrivacyEvent& event, SubjectFacts* facts) {
+  const bool changed = Fold(event, facts);
+  if (changed || !facts->consent_indexed) IndexConsents(facts);
+  return changed;
+}
+
+void IndexConsents(SubjectFacts* facts) {
+  facts->consent_index.clear();
+  for (const ConsentFact& fact : facts->consents) {
+    for (const ConsentPurpose& p : fact.purposes) {
+      auto it = std::find_if(facts->consent_index.begin(), facts->consent_index.end(),
+                             [&](const ConsentPurposeSummary& s) { return s.purpose == p.purpose; });
+      if (it == facts->consent_index.end()) {
+        facts->consent_index.push_back({.purpose = p.purpose});
+        it = facts->consent_index.end() - 1;
+      }
+      if (fact.given_at.has_value()) it->last_change = std::max(it->last_change, *fact.given_at);
+      if (p.withdrawn_at.has_value()) {
+        it->last_change = std::max(it->last_change, *p.withdrawn_at);
+        ++it->withdrawn;
+      } else if (fact.given_at.has_value()) {
+        ++it->live;
+      }
+    }
+  }
+  facts->consent_indexed = true;
+}
+
 bool ConsentLive(const SubjectFacts& facts, std::string_view purpose, absl::Time t) {
+  if (auto indexed = FromIndex(facts, purpose, t, /*live=*/true)) return *indexed;
   for (const ConsentFact& fact : facts.consents) {
     if (!fact.given_at.has_value() || *fact.given_at > t) continue;
     for (const ConsentPurpose& p : fact.purposes) {
@@ -103,6 +150,7 @@ bool ConsentLive(const SubjectFacts& facts, std::string_view purpose, absl::Time
 }
 
 bool ConsentWithdrawnBy(const SubjectFacts& facts, std::string_view purpose, absl::Time t) {
+  if (auto indexed = FromIndex(facts, purpose, t, /*live=*/false)) return *indexed;
   for (const ConsentFact& fact : facts.consents) {
     for (const ConsentPurpose& p : fact.purposes) {
       if (KeyCovers(p.purpose, purpose) && p.withdrawn_at.has_value() && *p.withdrawn_at <= t) return true;

@@ -45,6 +45,16 @@ struct OpenRequest {
   bool operator==(const OpenRequest&) const = default;
 };
 
+// What the consent grants say of one purpose as of their latest change; derived from SubjectFacts::consents.
+struct ConsentPurposeSummary {
+  std::string purpose;
+  // The latest given_at or withdrawn_at among the grants' entries for this purpose.
+  absl::Time last_change = absl::InfinitePast();
+  // Entries given and not withdrawn, and entries withdrawn.
+  int live = 0;
+  int withdrawn = 0;
+};
+
 struct SubjectFacts {
   // In the order they were recorded.
   std::vector<ConsentFact> consents;
@@ -57,8 +67,20 @@ struct SubjectFacts {
   // Rights requests still open, in the order they were opened.
   std::vector<OpenRequest> open_requests;
 
-  bool operator==(const SubjectFacts&) const = default;
+  // Derived from `consents` by IndexConsents (UpdateFacts keeps it current), so that asking about an instant after
+  // the latest consent change costs one entry per distinct purpose rather than a scan of the subject's whole
+  // consent history. Not part of the facts' value.
+  std::vector<ConsentPurposeSummary> consent_index;
+  bool consent_indexed = false;
+
+  bool operator==(const SubjectFacts& other) const {
+    return consents == other.consents && erasure_completed_at == other.erasure_completed_at &&
+           minor == other.minor && birth_year == other.birth_year && open_requests == other.open_requests;
+  }
 };
+
+// Rebuilds facts->consent_index from facts->consents (after decoding stored facts).
+void IndexConsents(SubjectFacts* facts);
 
 // Folds `event` into `facts`. Returns true when `facts` changed. Folding the same event twice changes nothing the
 // second time, so a judge and a rebuild may both fold it.

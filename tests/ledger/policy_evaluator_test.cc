@@ -536,6 +536,60 @@ TEST(PolicyFactsTest, WithdrawalsApplyToEarlierGrantsAndListedPurposes) {
   EXPECT_FALSE(ConsentLive(facts, "functional", t + absl::Hours(1)));
 }
 
+TEST(PolicyFactsTest, TheConsentIndexAnswersLikeTheWholeHistoryAtEveryInstant) {
+  // Grants, partial and full withdrawals, a re-grant, a withdrawal of a consent never given, and a late event
+  // (occurred before the latest change): at each instant around every change the index and the scan agree.
+  auto grant = [](std::string id, std::vector<std::string> purposes, absl::Time at) {
+    auto e = testing::Consent("g", "s1", at);
+    e.mutable_consent_given()->set_consent_id(std::move(id));
+    e.mutable_consent_given()->clear_purposes();
+    for (auto& p : purposes) e.mutable_consent_given()->add_purposes(std::move(p));
+    return e;
+  };
+  auto withdraw = [](std::string id, std::vector<std::string> purposes, absl::Time at) {
+    auto e = testing::Consent("w", "s1", at);
+    e.clear_consent_given();
+    e.mutable_consent_withdrawn()->set_consent_id(std::move(id));
+    for (auto& p : purposes) e.mutable_consent_withdrawn()->add_purposes(std::move(p));
+    return e;
+  };
+  const absl::Duration h = absl::Hours(1);
+  const std::vector<pdl::v1::PrivacyEvent> events = {
+      grant("c1", {"analytics", "marketing"}, kT0),     withdraw("c1", {"marketing"}, kT0 + 2 * h),
+      grant("c2", {"essential.service"}, kT0 + 3 * h),  withdraw("c2", {}, kT0 + 5 * h),
+      grant("c2", {"essential.service"}, kT0 + 7 * h),  withdraw("c9", {"functional"}, kT0 + 8 * h),
+      grant("c3", {"marketing.communications"}, kT0 + 6 * h),  // late
+  };
+  SubjectFacts facts;
+  for (const auto& e : events) {
+    UpdateFacts(e, &facts);
+    ASSERT_TRUE(facts.consent_indexed);
+    SubjectFacts scanned = facts;  // the same history without its index
+    scanned.consent_indexed = false;
+    scanned.consent_index.clear();
+    for (const char* purpose : {"analytics", "analytics.reporting", "marketing", "marketing.communications",
+                                "essential.service", "essential.service.notifications", "functional", "other"}) {
+      for (int i = -1; i <= 20; ++i) {
+        const absl::Time t = kT0 + i * absl::Minutes(30);
+        EXPECT_EQ(ConsentLive(facts, purpose, t), ConsentLive(scanned, purpose, t)) << purpose << " at " << i;
+        EXPECT_EQ(ConsentWithdrawnBy(facts, purpose, t), ConsentWithdrawnBy(scanned, purpose, t))
+            << purpose << " at " << i;
+      }
+    }
+  }
+  // After the last change the index answers alone: c2 re-granted, c1's marketing withdrawn, c3 live.
+  EXPECT_TRUE(ConsentLive(facts, "essential.service.notifications", kT0 + 9 * h));
+  EXPECT_TRUE(ConsentLive(facts, "marketing.communications", kT0 + 9 * h));
+  EXPECT_FALSE(ConsentLive(facts, "marketing", kT0 + 9 * h));
+  EXPECT_TRUE(ConsentWithdrawnBy(facts, "functional.service", kT0 + 9 * h));
+  EXPECT_EQ(facts, [&] {
+    SubjectFacts copy = facts;
+    copy.consent_index.clear();
+    copy.consent_indexed = false;
+    return copy;
+  }());  // the index is not part of the value
+}
+
 TEST(PolicyFactsTest, FoldingTheSameEventTwiceChangesNothing) {
   auto given = testing::Consent("g", "s1", kT0);
   auto withdrawn = testing::Consent("w", "s1", kT0 + absl::Hours(1));
