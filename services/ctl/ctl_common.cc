@@ -1,8 +1,11 @@
 #include "services/ctl/ctl_common.h"
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace pdl::ctl {
@@ -44,6 +47,18 @@ std::string ToJson(const google::protobuf::Message& message, bool multiline) {
 int UsageError(const std::string& message) {
   std::cerr << "ledgerctl: " << message << "\n";
   return kExitUsage;
+}
+
+absl::StatusOr<std::string> ReadInput(const std::string& path) {
+  std::stringstream buffer;
+  if (path == "-") {
+    buffer << std::cin.rdbuf();
+  } else {
+    std::ifstream in(path);
+    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+    buffer << in.rdbuf();
+  }
+  return buffer.str();
 }
 
 }  // namespace pdl::ctl

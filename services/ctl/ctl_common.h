@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
 
@@ -32,6 +33,8 @@ void SetDeadline(grpc::ClientContext* context, const Globals& g);
 int Report(const grpc::Status& status, const Globals& g, const grpc::ClientContext& context);
 // Protobuf JSON with the proto field names.
 std::string ToJson(const google::protobuf::Message& message, bool multiline);
+// The whole text of the file at `path`, or of stdin when `path` is "-". NOT_FOUND when it cannot be read.
+absl::StatusOr<std::string> ReadInput(const std::string& path);
 // Prints "ledgerctl: <message>" to stderr and returns kExitUsage.
 int UsageError(const std::string& message);
 

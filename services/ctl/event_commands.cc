@@ -24,18 +24,6 @@
 namespace pdl::ctl {
 namespace {
 
-absl::StatusOr<std::string> ReadInput(const std::string& path) {
-  std::stringstream buffer;
-  if (path == "-") {
-    buffer << std::cin.rdbuf();
-  } else {
-    std::ifstream in(path);
-    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-    buffer << in.rdbuf();
-  }
-  return buffer.str();
-}
-
 // One JSON object, a JSON array of objects, or one object per line (NDJSON).
 absl::StatusOr<std::vector<pdl::v1::PrivacyEvent>> ParseEvents(const std::string& text) {
   std::vector<pdl::v1::PrivacyEvent> events;

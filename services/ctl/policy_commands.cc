@@ -23,21 +23,9 @@
 namespace pdl::ctl {
 namespace {
 
-absl::StatusOr<std::string> ReadText(const std::string& path) {
-  std::stringstream buffer;
-  if (path == "-") {
-    buffer << std::cin.rdbuf();
-  } else {
-    std::ifstream in(path);
-    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-    buffer << in.rdbuf();
-  }
-  return buffer.str();
-}
-
 // Reads and validates a policy file; prints "FILE: line L, column C: field: reason" and returns null on failure.
 std::unique_ptr<pdl::v1::Policy> LoadPolicyFile(const std::string& path) {
-  auto text = ReadText(path);
+  auto text = ReadInput(path);
   if (!text.ok()) {
     UsageError(std::string(text.status().message()));
     return nullptr;

@@ -111,12 +111,6 @@ pdl::v1::PrivacyEvent MixedEvent(int i, const std::string& subject, absl::Time t
                                 {"essential.service.operations.support"});
 }
 
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
-}
-
 std::vector<std::vector<InputRecord>> Batches(const std::vector<pdl::v1::PrivacyEvent>& events) {
   testing::RecordSequencer sequencer(kPartitions);
   std::vector<std::vector<InputRecord>> batches(1);
@@ -319,15 +313,15 @@ int Run(const Options& o) {
   std::printf("| sealing, mixed actions, every read model | %.0f events/s (%.0f %%) |\n", mixed_models,
               100.0 * mixed_models / mixed_plain);
   std::printf("| GetSubjectReport, subject with %d events (%zu-byte report) | p50 %.2f ms, p99 %.2f ms (%d calls) |\n",
-              o.report_events, report_bytes, Percentile(report_ms, 0.5), Percentile(report_ms, 0.99), o.samples);
+              o.report_events, report_bytes, testing::Percentile(report_ms, 0.5), testing::Percentile(report_ms, 0.99), o.samples);
   std::printf("| GetRecordsOfProcessing, all pages, %d activities | p50 %.2f ms, p99 %.2f ms (%d calls) |\n",
-              activities, Percentile(ropa_ms, 0.5), Percentile(ropa_ms, 0.99), o.ropa_samples);
+              activities, testing::Percentile(ropa_ms, 0.5), testing::Percentile(ropa_ms, 0.99), o.ropa_samples);
   std::printf("| ListTransfers US, June 2023, all pages (%d transfers) | p50 %.2f ms, p99 %.2f ms (%d calls) |\n",
-              transfers, Percentile(transfers_ms, 0.5), Percentile(transfers_ms, 0.99), o.samples);
+              transfers, testing::Percentile(transfers_ms, 0.5), testing::Percentile(transfers_ms, 0.99), o.samples);
   std::printf("| ListTransfers US, June 2023, count_only (%d transfers) | p50 %.3f ms, p99 %.3f ms (%d calls) |\n",
-              counted, Percentile(count_ms, 0.5), Percentile(count_ms, 0.99), o.samples);
+              counted, testing::Percentile(count_ms, 0.5), testing::Percentile(count_ms, 0.99), o.samples);
   std::printf("| ListTransfers US, June 2023, first page of 100 | p50 %.3f ms, p99 %.3f ms (%d calls) |\n",
-              Percentile(first_page_ms, 0.5), Percentile(first_page_ms, 0.99), o.samples);
+              testing::Percentile(first_page_ms, 0.5), testing::Percentile(first_page_ms, 0.99), o.samples);
   for (const auto& [name, rate] : per_model) {
     std::printf("| sealing, mixed actions, first %d events, read model: %s | %.0f events/s |\n", o.per_model_events,
                 name.c_str(), rate);

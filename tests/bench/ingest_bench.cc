@@ -44,12 +44,6 @@ struct Options {
   bool replay_only = false;
 };
 
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
-}
-
 uint64_t DirBytes(const std::string& dir) {
   uint64_t total = 0;
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
@@ -220,13 +214,13 @@ int Run(const Options& o) {
               o.subjects, o.zipf_s, static_cast<double>(bytes) / o.events);
   std::printf("| until DURABLE | %.0f events/s (%.1f s) |\n", o.events / durable_s, durable_s);
   std::printf("| until sealed and queryable | %.0f events/s (%.1f s) |\n", o.events / sealed_s, sealed_s);
-  std::printf("| Publish(SEALED) latency | p50 %.2f ms, p99 %.2f ms (%d calls) |\n", Percentile(sealed_ms, 0.5),
-              Percentile(sealed_ms, 0.99), o.latency_samples);
+  std::printf("| Publish(SEALED) latency | p50 %.2f ms, p99 %.2f ms (%d calls) |\n", testing::Percentile(sealed_ms, 0.5),
+              testing::Percentile(sealed_ms, 0.99), o.latency_samples);
   std::printf("| projector-only replay | %.0f events/s |\n", replay_rate);
   std::printf("| bytes on disk per event | %.0f B (RocksDB, all families, %llu events) |\n", disk_per_event,
               static_cast<unsigned long long>(total_events));
   std::printf("| GetSubjectHistory, %d events in one page | p50 %.2f ms, p99 %.2f ms (%d calls) |\n",
-              o.history_events, Percentile(history_ms, 0.5), Percentile(history_ms, 0.99), o.history_samples);
+              o.history_events, testing::Percentile(history_ms, 0.5), testing::Percentile(history_ms, 0.99), o.history_samples);
   return 0;
 }
 

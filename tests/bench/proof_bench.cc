@@ -32,6 +32,7 @@
 #include "projections/tree_store.h"
 #include "tests/testing/event_builder.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/workload.h"
 
 namespace pdl {
 namespace {
@@ -45,12 +46,6 @@ struct Options {
   uint64_t leaves = 1000000;
   int samples = 10000;
 };
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
-}
 
 double Mean(const std::vector<double>& v) {
   double sum = 0;
@@ -264,29 +259,29 @@ int Main(int argc, char** argv) {
       "|\n",
       static_cast<unsigned long long>(n), n / build_s, static_cast<double>(DirBytes(tree_dir)) / n);
   std::printf("| inclusion proof generation (head + %d nodes, one snapshot), warm | p50 %.1f µs, p99 %.1f µs |\n",
-              static_cast<int>(merkle::InclusionProofSize(n / 2, n)), Percentile(warm->gen_us, 0.5),
-              Percentile(warm->gen_us, 0.99));
-  std::printf("| inclusion proof verification | p50 %.1f µs, p99 %.1f µs |\n", Percentile(warm->verify_us, 0.5),
-              Percentile(warm->verify_us, 0.99));
+              static_cast<int>(merkle::InclusionProofSize(n / 2, n)), testing::Percentile(warm->gen_us, 0.5),
+              testing::Percentile(warm->gen_us, 0.99));
+  std::printf("| inclusion proof verification | p50 %.1f µs, p99 %.1f µs |\n", testing::Percentile(warm->verify_us, 0.5),
+              testing::Percentile(warm->verify_us, 0.99));
   std::printf("| inclusion proof generation + verification, warm | p50 %.1f µs, p99 %.1f µs (%d samples) |\n",
-              Percentile(warm->total_us, 0.5), Percentile(warm->total_us, 0.99), o.samples);
+              testing::Percentile(warm->total_us, 0.5), testing::Percentile(warm->total_us, 0.99), o.samples);
   std::printf(
       "| inclusion proof generation + verification, cold (first %d after reopening the store) | p50 %.1f "
       "µs, p99 %.1f µs |\n",
-      o.samples, Percentile(cold->total_us, 0.5), Percentile(cold->total_us, 0.99));
+      o.samples, testing::Percentile(cold->total_us, 0.5), testing::Percentile(cold->total_us, 0.99));
   std::printf(
       "| inclusion proof generation + verification, cold after compacting the tree family | p50 %.1f µs, p99 "
       "%.1f µs |\n",
-      Percentile(compacted->total_us, 0.5), Percentile(compacted->total_us, 0.99));
+      testing::Percentile(compacted->total_us, 0.5), testing::Percentile(compacted->total_us, 0.99));
   std::printf(
       "| consistency proof size (random first size -> %llu) | mean %.1f hashes (%.0f B), max %.0f hashes "
       "(%.0f B) |\n",
       static_cast<unsigned long long>(n), Mean(csize), Mean(csize) * 32, *std::max_element(csize.begin(), csize.end()),
       *std::max_element(csize.begin(), csize.end()) * 32);
-  std::printf("| consistency proof generation | p50 %.1f µs, p99 %.1f µs |\n", Percentile(cgen_us, 0.5),
-              Percentile(cgen_us, 0.99));
+  std::printf("| consistency proof generation | p50 %.1f µs, p99 %.1f µs |\n", testing::Percentile(cgen_us, 0.5),
+              testing::Percentile(cgen_us, 0.99));
   std::printf("| consistency proof verification | p50 %.1f µs, p99 %.1f µs (%d samples) |\n",
-              Percentile(cverify_us, 0.5), Percentile(cverify_us, 0.99), o.samples);
+              testing::Percentile(cverify_us, 0.5), testing::Percentile(cverify_us, 0.99), o.samples);
   return 0;
 }
 

@@ -31,4 +31,10 @@ pdl::v1::PrivacyEvent BenchCollected(int i, const std::string& subject, absl::Ti
   return e;
 }
 
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+}
+
 }  // namespace pdl::testing

@@ -27,6 +27,9 @@ class Zipf {
 // purposes, retention by rule (no explicit retain_until), on the basis of an analytics consent.
 pdl::v1::PrivacyEvent BenchCollected(int i, const std::string& subject, absl::Time t);
 
+// The p-quantile (0..1) of `v` by nearest rank; 0 for no samples.
+double Percentile(std::vector<double> v, double p);
+
 }  // namespace pdl::testing
 
 #endif  // PDL_TESTS_TESTING_WORKLOAD_H_
