@@ -291,6 +291,9 @@ absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records)
         AppliedEvent{event->event_id(), record.partition, record.offset, seq, /*duplicate=*/false});
   }
 
+  for (ReadModel* model : options_.read_models) {
+    if (absl::Status s = model->Finish(writer); !s.ok()) return s;
+  }
   std::sort(staged.begin(), staged.end(), [](const Staged& a, const Staged& b) {
     return a.family != b.family ? a.family < b.family : a.key < b.key;
   });

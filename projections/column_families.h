@@ -37,6 +37,7 @@ enum class Cf : int {
   kFindings,              // occurred_at, rule_id, severity, partition, seq, index -> FindingRecord
   kFindingsBySubject,     // subject, occurred_at, partition, seq, index -> FindingRecord
   kSubjectIndex,          // subject, tag, ... -> identity, kinds, policy versions, disclosures, transfers
+  kRetentionOverdue,      // overdue_at, subject, system, category, opened -> open holding not yet reported overdue
   kCount,
 };
 
@@ -44,7 +45,7 @@ inline constexpr std::array<std::string_view, static_cast<int>(Cf::kCount)> kCfN
     "default", "log",     "offsets", "event_ids", "subject_timeline", "vault",
     "outbox",  "rejected", "gaps",    "tree",      "heads",            "policies", "policy_facts",
     "holdings", "retention_due", "disclosures", "disclosures_by_category", "transfers", "consents", "requests",
-    "requests_by_due", "requests_open", "ropa", "findings", "findings_by_subject", "subject_index",
+    "requests_by_due", "requests_open", "ropa", "findings", "findings_by_subject", "subject_index", "retention_overdue",
 };
 
 inline constexpr std::string_view CfName(Cf cf) { return kCfNames[static_cast<int>(cf)]; }

@@ -240,19 +240,19 @@ absl::Status PolicyFactsModel::Apply(const SealedEventView& sealed, BatchWriter&
 
 RetainUntilFn PolicyRetainUntil(const PolicyRegistry* registry) {
   return [registry](const SealedEventView& sealed, std::string_view category,
-                    const BatchWriter&) -> absl::StatusOr<std::optional<absl::Time>> {
-    if (sealed.event == nullptr || !sealed.event->has_data_collected() || sealed.policy_version.empty()) {
-      return std::nullopt;
-    }
+                    const BatchWriter&) -> absl::StatusOr<CollectedRetention> {
+    CollectedRetention out;
+    if (sealed.event == nullptr || !sealed.event->has_data_collected() || sealed.policy_version.empty()) return out;
     const PolicyRegistry::Snapshot policies = registry->policies();
     for (const auto& published : *policies) {
       if (published.policy().version() != sealed.policy_version) continue;
       const pdl::v1::RetentionRule* rule =
           policy::RuleForCollection(published.policy(), sealed.event->data_collected(), category);
-      if (rule == nullptr) return std::nullopt;
-      return policy::RetainUntil(*rule, ToTime(sealed.event->occurred_at()));
+      out.grace = policy::GraceFor(published.policy(), rule);
+      if (rule != nullptr) out.retain_until = policy::RetainUntil(*rule, ToTime(sealed.event->occurred_at()));
+      return out;
     }
-    return std::nullopt;
+    return out;
   };
 }
 

@@ -118,13 +118,13 @@ class PolicyFactsModel final : public ReadModel {
   [[nodiscard]] absl::Status Apply(const SealedEventView& sealed, BatchWriter& batch) override;
 };
 
-// retain_until of one category of a DataCollected under the retention rule of the policy that judged it
-// (sealed.policy_version): collected occurred_at plus the rule's period. std::nullopt when the event is not a
-// collection, no policy judged it, no rule governs the category, or the rule lasts until an event (account
-// closure, consent withdrawal), whose end is known only once that event happens (policy::RetainUntilAfter).
-// Deterministic: depends only on the sealed event and the immutable stored version. Matches
-// HoldingsModel::RetainUntilFn.
-using RetainUntilFn = std::function<absl::StatusOr<std::optional<absl::Time>>(
+// The retention of one category of a DataCollected under the policy that judged it (sealed.policy_version):
+// retain_until = collected occurred_at plus the period of the rule that governs the category (std::nullopt when
+// no policy judged it, no rule governs the category, or the rule lasts until an event such as account closure,
+// whose end is known only once the event happens: policy::RetainUntilAfter), and the grace of that rule, else the
+// policy's retention_grace (zero without a policy). Deterministic: depends only on the sealed event and the
+// immutable stored version. Matches HoldingsModel::RetainUntilFn.
+using RetainUntilFn = std::function<absl::StatusOr<CollectedRetention>(
     const SealedEventView& sealed, std::string_view category, const BatchWriter& batch)>;
 RetainUntilFn PolicyRetainUntil(const PolicyRegistry* registry);
 

@@ -29,6 +29,17 @@ bool StagedRows::Find(Cf family, std::string_view key, std::optional<std::string
   return true;
 }
 
+std::vector<std::pair<std::string, std::optional<std::string>>> StagedRows::Range(Cf family, std::string_view from,
+                                                                                 std::string_view to) const {
+  std::vector<std::pair<std::string, std::optional<std::string>>> out;
+  for (const auto& [key, staged] : rows_[static_cast<int>(family)]) {
+    if (std::string_view(key) < from || std::string_view(key) >= to) continue;
+    out.emplace_back(key, staged.object != nullptr ? staged.object->Encode() : staged.value);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
 StagedObject* StagedRows::FindObject(Cf family, std::string_view key) const {
   const auto& rows = rows_[static_cast<int>(family)];
   auto it = rows.find(Sv(key));
@@ -80,6 +91,36 @@ absl::StatusOr<std::optional<std::string>> BatchWriter::Get(Cf family, std::stri
   std::optional<std::string> staged;
   if (rows_ != nullptr && rows_->Find(family, key, &staged)) return staged;
   return store_->Get(family, key);
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> BatchWriter::Scan(Cf family, std::string_view from,
+                                                                                    std::string_view to) const {
+  const auto staged = rows_ != nullptr ? rows_->Range(family, from, to)
+                                       : std::vector<std::pair<std::string, std::optional<std::string>>>{};
+  std::vector<std::pair<std::string, std::string>> out;
+  auto next = staged.begin();
+  auto emit_staged = [&] {
+    if (next->second.has_value()) out.emplace_back(next->first, *next->second);
+    ++next;
+  };
+  const std::string lower(from), upper(to);
+  rocksdb::Slice lower_bound(lower), upper_bound(upper);
+  rocksdb::ReadOptions options;
+  options.iterate_lower_bound = &lower_bound;
+  options.iterate_upper_bound = &upper_bound;
+  auto it = store_->NewIterator(family, options);
+  for (it->Seek(lower_bound); it->Valid(); it->Next()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    while (next != staged.end() && std::string_view(next->first) < key) emit_staged();
+    if (next != staged.end() && std::string_view(next->first) == key) {
+      emit_staged();  // the batch's write replaces the stored row
+      continue;
+    }
+    out.emplace_back(std::string(key), std::string(it->value().data(), it->value().size()));
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scanning a read model");
+  while (next != staged.end()) emit_staged();
+  return out;
 }
 
 }  // namespace pdl

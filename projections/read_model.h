@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "pdl/v1/event.pb.h"
+#include "pdl/v1/policy.pb.h"
 #include "pdl/v1/sealed.pb.h"
 #include "projections/column_families.h"
 
@@ -61,6 +62,9 @@ class StagedRows {
   StagedObject* FindObject(Cf family, std::string_view key) const;
   // Appends every staged write to `out`, family by family in key order, and clears.
   [[nodiscard]] absl::Status MoveTo(const Store& store, rocksdb::WriteBatch* out);
+  // The staged writes of `family` with keys in [from, to), in key order (value std::nullopt for a delete).
+  std::vector<std::pair<std::string, std::optional<std::string>>> Range(Cf family, std::string_view from,
+                                                                        std::string_view to) const;
   // The families with staged writes.
   std::vector<Cf> families() const;
   size_t size() const;
@@ -82,6 +86,11 @@ class BatchWriter {
   void Put(Cf family, std::string_view key, std::string_view value) { rows_->Put(family, key, value); }
   void Delete(Cf family, std::string_view key) { rows_->Delete(family, key); }
   [[nodiscard]] absl::StatusOr<std::optional<std::string>> Get(Cf family, std::string_view key) const;
+  // The rows of `family` with keys in [from, to), in key order, as the batch would leave them (its staged writes
+  // over the database).
+  [[nodiscard]] absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Scan(Cf family,
+                                                                                      std::string_view from,
+                                                                                      std::string_view to) const;
   const Store& store() const { return *store_; }
 
   // The row `key` of `family` as a T kept decoded until the batch is written: decoded on first use from what the
@@ -156,6 +165,18 @@ class ReadModel {
   virtual std::string_view name() const = 0;
   // Stages this model's rows for one sealed event.
   [[nodiscard]] virtual absl::Status Apply(const SealedEventView& sealed, BatchWriter& batch) = 0;
+  // Called once the events of a batch are applied, before its rows are written (the applier's batches and the
+  // rebuild's): for rows that depend on how far the log has come rather than on one event. A model's rows after
+  // the whole log must not depend on where the batches were cut.
+  [[nodiscard]] virtual absl::Status Finish(BatchWriter& batch) { return absl::OkStatus(); }
+};
+
+// What the retention rules say of one collected category (HoldingsModel::Options::retain_until).
+struct CollectedRetention {
+  // The end of its retention; std::nullopt when no period rule governs it.
+  std::optional<absl::Time> retain_until;
+  // How long an open holding may stay past retain_until before it is overdue.
+  pdl::v1::Period grace;
 };
 
 }  // namespace pdl

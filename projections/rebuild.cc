@@ -103,6 +103,9 @@ absl::StatusOr<RebuildResult> RebuildReadModels(Store& store, const std::vector<
   size_t staged = 0;
   // Writes the last value of each staged key, in key order (a hot row rewritten by many events is written once).
   auto flush = [&]() -> absl::Status {
+    for (ReadModel* model : models) {
+      if (absl::Status s = model->Finish(writer); !s.ok()) return s;
+    }
     for (Cf written : rows.families()) {
       if (std::find(families.begin(), families.end(), written) == families.end()) {
         return absl::FailedPreconditionError(absl::StrCat("rebuild: a read model wrote to ", Sv(CfName(written)),

@@ -77,12 +77,11 @@ bool IsRetentionOverdue(absl::Time retain_until, const pdl::v1::Period& grace, a
   return now > RetentionOverdueAt(retain_until, grace);
 }
 
-pdl::v1::Finding RetentionOverdueFinding(std::string_view category, std::string_view system, absl::Time retain_until,
-                                         const pdl::v1::Period& grace) {
+pdl::v1::Finding RetentionOverdueFinding(std::string_view category, std::string_view system, absl::Time overdue_at) {
   return MakeFinding(rules::kRetentionOverdue,
-                     absl::StrCat("Data of category '", Sv(category), "' is still held in system '", Sv(system),
-                                  "' although its retention ended on ", Day(retain_until), " and the grace period of ",
-                                  FormatPeriod(grace), " has passed; delete it or record why it must be kept."));
+                     absl::StrCat("Data of category '", Sv(category), "' was still held in system '", Sv(system),
+                                  "' after its retention period and grace ended on ", Day(overdue_at),
+                                  "; delete it or record why it must be kept."));
 }
 
 absl::Time RequestDueAt(const pdl::v1::Policy* policy, absl::Time opened_at) {

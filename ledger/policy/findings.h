@@ -70,8 +70,8 @@ std::string SeverityName(pdl::v1::Severity severity);
 absl::Time RetentionOverdueAt(absl::Time retain_until, const pdl::v1::Period& grace);
 // True when `now` is past RetentionOverdueAt (a holding open exactly at that instant is not overdue yet).
 bool IsRetentionOverdue(absl::Time retain_until, const pdl::v1::Period& grace, absl::Time now);
-pdl::v1::Finding RetentionOverdueFinding(std::string_view category, std::string_view system, absl::Time retain_until,
-                                         const pdl::v1::Period& grace);
+// The finding for a holding of `category` in `system` still open after `overdue_at` (RetentionOverdueAt).
+pdl::v1::Finding RetentionOverdueFinding(std::string_view category, std::string_view system, absl::Time overdue_at);
 
 // request.overdue -------------------------------------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ const std::vector<Cf>& ReadModelFamilies() {
   static const std::vector<Cf> kFamilies = {
       Cf::kHoldings, Cf::kRetentionDue,      Cf::kDisclosures,   Cf::kDisclosuresByCategory, Cf::kTransfers,
       Cf::kConsents, Cf::kRequests,          Cf::kRequestsByDue, Cf::kRequestsOpen,          Cf::kRopa,
-      Cf::kFindings, Cf::kFindingsBySubject, Cf::kSubjectIndex,
+      Cf::kFindings, Cf::kFindingsBySubject, Cf::kSubjectIndex, Cf::kRetentionOverdue,
   };
   return kFamilies;
 }

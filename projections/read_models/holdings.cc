@@ -7,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/event_codec.h"
+#include "ledger/policy/findings.h"
 #include "ledger/sv.h"
 #include "pdl/v1/read_models.pb.h"
 #include "projections/keys.h"
@@ -71,13 +72,101 @@ pdl::v1::RetentionDueRecord DueRecord(const HoldingPeriod& period, std::string_v
     for (const auto& p : c.purposes()) rmrows::InsertSorted(due.mutable_purposes(), p);
     if (!c.retention_rule().empty()) rmrows::InsertSorted(due.mutable_retention_rules(), c.retention_rule());
   }
+  if (period.has_overdue_at()) *due.mutable_overdue_at() = period.overdue_at();
   due.set_notice_id(absl::StrCat("due-", absl::BytesToHexString(Sv(Sha256(due_key).substr(0, 12)))));
   return due;
+}
+
+std::string OverdueKey(const HoldingPeriod& period) {
+  return rmkeys::RetentionDueKey(Micros(period.overdue_at()), period.subject_id(), period.system(),
+                                 period.category(), OpenedPos(period));
+}
+
+// The retention_overdue entry: which period the key names (the key's fields, decoded).
+std::string OverdueEntry(const HoldingPeriod& period) {
+  HoldingPeriod entry;
+  entry.set_subject_id(period.subject_id());
+  entry.set_system(period.system());
+  entry.set_category(period.category());
+  *entry.mutable_opened_by() = period.opened_by();
+  *entry.mutable_overdue_at() = period.overdue_at();
+  return rmrows::Bytes(entry);
+}
+
+// The retention.overdue finding of `period` at its overdue_at, in `findings` and `findings_by_subject` (put, or
+// retracted when a later event shows the period was not open then). A function of the period's identity and
+// overdue_at only, so that it is the same row whichever of the sweep, a collection or the deletion writes it.
+void OverdueFinding(const HoldingPeriod& period, bool put, BatchWriter& batch) {
+  const rmkeys::EventPos pos{Micros(period.overdue_at()), period.opened_by().partition(), period.opened_by().seq()};
+  // One opening event opens a period per category (and system): the index tells them apart, from a hash of the
+  // two with the top bit set (event-sealed findings count from 0).
+  const std::string id = Sha256(absl::StrCat(period.system(), absl::string_view("\0", 1), period.category()));
+  uint32_t index = 0;
+  for (int i = 0; i < 4; ++i) index = (index << 8) | static_cast<uint8_t>(id[i]);
+  index |= 0x80000000u;
+  const pdl::v1::Finding finding =
+      policy::RetentionOverdueFinding(period.category(), period.system(), ToTime(period.overdue_at()));
+  const std::string key = rmkeys::FindingKey(pos.micros, finding.rule_id(),
+                                             static_cast<uint32_t>(finding.severity()), pos.partition, pos.seq, index);
+  const std::string subject_key = rmkeys::SubjectFindingKey(period.subject_id(), pos, index);
+  if (!put) {
+    batch.Delete(Cf::kFindings, key);
+    batch.Delete(Cf::kFindingsBySubject, subject_key);
+    return;
+  }
+  pdl::v1::FindingRecord record;
+  *record.mutable_occurred_at() = period.overdue_at();
+  record.set_rule_id(finding.rule_id());
+  record.set_severity(finding.severity());
+  record.set_explanation(finding.explanation());
+  record.set_subject_id(period.subject_id());
+  *record.mutable_event() = period.opened_by();
+  record.set_action(pdl::v1::EVENT_ACTION_DATA_COLLECTED);
+  const std::string value = rmrows::Bytes(record);
+  batch.Put(Cf::kFindings, key, value);
+  batch.Put(Cf::kFindingsBySubject, subject_key, value);
+}
+
+// Reports `period` overdue now: its finding, and it leaves the retention_overdue index.
+void ReportOverdue(HoldingPeriod& period, BatchWriter& batch) {
+  OverdueFinding(period, /*put=*/true, batch);
+  batch.Delete(Cf::kRetentionOverdue, OverdueKey(period));
+  period.set_overdue_reported(true);
+}
+
+// The latest instant the log has reached: the greatest min(occurred_at, recorded_at) sealed so far (recorded_at
+// bounds an occurred_at in the future). Kept at the empty key of retention_overdue, which sorts before every entry.
+struct Watermark {
+  std::optional<int64_t> micros;
+};
+
+absl::Status DecodeWatermark(const std::optional<std::string>& bytes, Watermark* out) {
+  if (!bytes.has_value()) return absl::OkStatus();
+  google::protobuf::Timestamp ts;
+  if (!ts.ParseFromString(*bytes)) return absl::DataLossError("retention_overdue: watermark does not parse");
+  out->micros = Micros(ts);
+  return absl::OkStatus();
+}
+
+std::optional<std::string> EncodeWatermark(const Watermark& w) {
+  if (!w.micros.has_value()) return std::nullopt;
+  google::protobuf::Timestamp ts;
+  SetMicros(&ts, *w.micros);
+  return ts.SerializeAsString();
+}
+
+absl::StatusOr<Watermark*> WatermarkRow(BatchWriter& batch) {
+  return batch.Row<Watermark>(Cf::kRetentionOverdue, "", &DecodeWatermark, &EncodeWatermark);
 }
 
 }  // namespace
 
 absl::Status HoldingsModel::Apply(const SealedEventView& sealed, BatchWriter& batch) {
+  auto watermark = WatermarkRow(batch);
+  if (!watermark.ok()) return watermark.status();
+  const int64_t now =
+      std::min(Micros(sealed.event->occurred_at()), absl::ToUnixMicros(sealed.recorded_at));
+  if (!(*watermark)->micros.has_value() || now > *(*watermark)->micros) (*watermark)->micros = now;
   switch (sealed.event->action_case()) {
     case pdl::v1::PrivacyEvent::kDataCollected:
       return Collect(sealed, batch);
@@ -100,10 +189,16 @@ absl::Status HoldingsModel::Collect(const SealedEventView& sealed, BatchWriter& 
     std::optional<int64_t> retain;
     if (c.has_retain_until()) retain = Micros(c.retain_until());
     if (e.subject().minor()) retain = retain.has_value() ? std::min(*retain, occurred) : occurred;
-    if (!retain.has_value() && options_.retain_until) {
+    CollectedRetention rules;
+    if (options_.retain_until) {
       auto computed = options_.retain_until(sealed, category, batch);
       if (!computed.ok()) return computed.status();
-      if (computed->has_value()) retain = absl::ToUnixMicros(**computed);
+      rules = std::move(*computed);
+    }
+    if (!retain.has_value() && rules.retain_until.has_value()) retain = absl::ToUnixMicros(*rules.retain_until);
+    std::optional<int64_t> overdue;
+    if (retain.has_value()) {
+      overdue = absl::ToUnixMicros(policy::RetentionOverdueAt(absl::FromUnixMicros(*retain), rules.grace));
     }
 
     bool found = false;
@@ -162,6 +257,27 @@ absl::Status HoldingsModel::Collect(const SealedEventView& sealed, BatchWriter& 
       due_changed = true;
     }
 
+    // Overdue by event time: open past its overdue_at when this collection happened.
+    const bool had_overdue = found && period.has_overdue_at();
+    if (had_overdue && occurred > Micros(period.overdue_at()) && !period.overdue_reported()) {
+      ReportOverdue(period, batch);
+    }
+    if (overdue.has_value() && (!period.has_overdue_at() || *overdue > Micros(period.overdue_at()))) {
+      if (had_overdue) {
+        if (!period.overdue_reported()) {
+          batch.Delete(Cf::kRetentionOverdue, OverdueKey(period));
+        } else if (occurred <= Micros(period.overdue_at())) {
+          // The sweep reported it because the log had passed overdue_at, but this collection, from before then,
+          // extends the retention: it was not overdue.
+          OverdueFinding(period, /*put=*/false, batch);
+        }
+      }
+      SetMicros(period.mutable_overdue_at(), *overdue);
+      period.set_overdue_reported(false);
+      batch.Put(Cf::kRetentionOverdue, OverdueKey(period), OverdueEntry(period));
+      due_changed = true;
+    }
+
     if (period.has_retain_until() && due_changed) {
       const std::string due_key = DueKey(period);
       if (old_due.has_value() && *old_due != due_key) batch.Delete(Cf::kRetentionDue, *old_due);
@@ -186,6 +302,16 @@ absl::Status HoldingsModel::Delete(const SealedEventView& sealed, BatchWriter& b
     }
     if (period.has_retain_until()) batch.Delete(Cf::kRetentionDue, DueKey(period));
     *period.mutable_deleted_at() = Micros(e.occurred_at()) < Micros(period.since()) ? period.since() : e.occurred_at();
+    if (period.has_overdue_at()) {
+      const bool late = Micros(period.deleted_at()) > Micros(period.overdue_at());
+      if (!period.overdue_reported()) {
+        batch.Delete(Cf::kRetentionOverdue, OverdueKey(period));
+        if (late) OverdueFinding(period, /*put=*/true, batch);
+      } else if (!late) {
+        OverdueFinding(period, /*put=*/false, batch);  // reported by the sweep, but deleted in time
+      }
+      period.set_overdue_reported(late);
+    }
     period.set_deletion_reason(d.reason());
     period.set_deletion_request_id(d.request_id());
     period.set_deletion_notice_id(d.notice_id());
@@ -195,6 +321,31 @@ absl::Status HoldingsModel::Delete(const SealedEventView& sealed, BatchWriter& b
               rmrows::Bytes(period));
   }
   set.mutable_open()->Swap(&kept);
+  return absl::OkStatus();
+}
+
+absl::Status HoldingsModel::Finish(BatchWriter& batch) {
+  auto watermark = WatermarkRow(batch);
+  if (!watermark.ok()) return watermark.status();
+  if (!(*watermark)->micros.has_value()) return absl::OkStatus();
+  // Every open period whose overdue_at is before the watermark (overdue: open after that instant).
+  std::string upper;
+  keys::AppendI64(&upper, *(*watermark)->micros);
+  auto entries = batch.Scan(Cf::kRetentionOverdue, std::string(1, '\0'), upper);
+  if (!entries.ok()) return entries.status();
+  for (const auto& [key, bytes] : *entries) {
+    HoldingPeriod entry;
+    if (!entry.ParseFromString(bytes)) return absl::DataLossError("retention_overdue: entry does not parse");
+    auto open = OpenSet(batch, entry.subject_id(), entry.system());
+    if (!open.ok()) return open.status();
+    bool found = false;
+    const int index = Find(**open, entry.category(), &found);
+    HoldingPeriod* period = found ? (*open)->mutable_open(index) : nullptr;
+    if (period == nullptr || OverdueKey(*period) != key || period->overdue_reported()) {
+      return absl::DataLossError("retention_overdue: an entry names no open period that is due");
+    }
+    ReportOverdue(*period, batch);
+  }
   return absl::OkStatus();
 }
 

@@ -14,6 +14,15 @@
 // - DataDeleted closes the open periods of its system for its categories (all of that system when the list is
 //   empty): deleted_at = occurred_at, with reason, request and notice ids and the event; the period leaves the
 //   open set for a row of its own and its retention_due row is removed.
+// - retention.overdue: a period's overdue_at is its retain_until plus the grace of the rule that set it (or the
+//   policy's). A period open after overdue_at becomes a FindingRecord (rule retention.overdue, occurred_at =
+//   overdue_at, event = the opening collection) in `findings` and `findings_by_subject`, written when the first
+//   of these shows it: a collection into the period, or its deletion, that occurred after overdue_at; or, for a
+//   period nothing touches, the sweep at the end of each batch (Finish) over `retention_overdue` (open periods by
+//   overdue_at, until reported) up to the watermark, the latest min(occurred_at, recorded_at) sealed. An event
+//   from before overdue_at that arrives after the sweep (a collection extending the retention, a deletion in
+//   time) retracts the finding. So the rows after the whole log depend on the log, not on where batches were cut,
+//   and a rebuild reproduces them.
 // Periods follow the subject's log order (one subject, one partition; DESIGN.md §4). Times are occurred_at, so a
 // report answers "as of T" from since/deleted_at and each collection's first_seen. The open periods of a subject
 // in a system are one row (HoldingSet), so a collection reads one row whatever its number of categories.
@@ -32,9 +41,9 @@ namespace pdl {
 
 class HoldingsModel final : public ReadModel {
  public:
-  // Computes retain_until of a collected category from the policy in force (read through `batch`), or
-  // std::nullopt when no rule applies. Must be deterministic (see read_model.h).
-  using RetainUntilFn = std::function<absl::StatusOr<std::optional<absl::Time>>(
+  // The retention of a collected category under the policy in force (read through `batch`): retain_until
+  // (std::nullopt when no rule gives one) and the grace. Must be deterministic (see read_model.h).
+  using RetainUntilFn = std::function<absl::StatusOr<CollectedRetention>(
       const SealedEventView& sealed, std::string_view category, const BatchWriter& batch)>;
   struct Options {
     RetainUntilFn retain_until;
@@ -45,6 +54,7 @@ class HoldingsModel final : public ReadModel {
 
   std::string_view name() const override { return "holdings"; }
   [[nodiscard]] absl::Status Apply(const SealedEventView& sealed, BatchWriter& batch) override;
+  [[nodiscard]] absl::Status Finish(BatchWriter& batch) override;
 
  private:
   [[nodiscard]] absl::Status Collect(const SealedEventView& sealed, BatchWriter& batch);

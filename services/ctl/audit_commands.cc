@@ -454,8 +454,8 @@ int CmdRetentionDue(const Globals& g, const std::string& before, const std::stri
   request.set_page_size(1000);
   if (!SetTimeFlag("--before", before, [&] { return request.mutable_due_before(); })) return kExitUsage;
   if (!json && !g.json) {
-    std::cout << absl::StrFormat("%-27s %-20s %-16s %-32s %s\n", "RETAIN_UNTIL", "SUBJECT", "SYSTEM", "CATEGORY",
-                                 "NOTICE");
+    std::cout << absl::StrFormat("%-27s %-27s %-20s %-16s %-32s %s\n", "RETAIN_UNTIL", "OVERDUE_AFTER", "SUBJECT",
+                                 "SYSTEM", "CATEGORY", "NOTICE");
   }
   auto stub = pdl::v1::AuditService::NewStub(Connect(g));
   return AllPages<pdl::v1::ListRetentionDueRequest, pdl::v1::ListRetentionDueResponse>(
@@ -466,8 +466,9 @@ int CmdRetentionDue(const Globals& g, const std::string& before, const std::stri
             std::cout << ToJson(d, false) << "\n";
             continue;
           }
-          std::cout << absl::StrFormat("%-27s %-20s %-16s %-32s %s\n", When(d.retain_until()), d.subject_id(),
-                                       d.system(), d.category(), d.notice_id());
+          std::cout << absl::StrFormat("%-27s %-27s %-20s %-16s %-32s %s\n", When(d.retain_until()),
+                                       d.has_overdue_at() ? When(d.overdue_at()) : "-", d.subject_id(), d.system(),
+                                       d.category(), d.notice_id());
         }
       });
 }

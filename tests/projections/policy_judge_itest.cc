@@ -346,16 +346,23 @@ TEST_F(PolicyJudgeTest, RetainUntilFollowsThePeriodRuleOfTheJudgingPolicy) {
   SealedEventView view{.recorded_at = kT0, .event = &usage, .policy_version = "2023-05-08"};
   StagedRows rows;
   const BatchWriter batch(&node->store(), &rows);
-  auto until = retain_until(view, "user.device.cookie_id", batch);
-  ASSERT_TRUE(until.ok());
-  EXPECT_EQ(*until, absl::FromCivil(absl::CivilSecond(2024, 8, 1, 10, 0, 0), kUtc));  // 14 months
-  // An until-event rule (account closure) has no end yet; no policy, no answer.
+  auto usage_retention = retain_until(view, "user.device.cookie_id", batch);
+  ASSERT_TRUE(usage_retention.ok());
+  EXPECT_EQ(usage_retention->retain_until, absl::FromCivil(absl::CivilSecond(2024, 8, 1, 10, 0, 0), kUtc));  // 14 months
+  EXPECT_EQ(usage_retention->grace.days(), 30);  // the policy's retention_grace
+  // An until-event rule (account closure) has no end yet, but the policy's grace; no policy, no answer.
   auto registration = Registration("r1", kT0);
   view.event = &registration;
-  EXPECT_EQ(*retain_until(view, "user.name", batch), std::nullopt);
+  auto account = retain_until(view, "user.name", batch);
+  ASSERT_TRUE(account.ok());
+  EXPECT_EQ(account->retain_until, std::nullopt);
+  EXPECT_EQ(account->grace.days(), 30);
   view.event = &usage;
   view.policy_version = "";
-  EXPECT_EQ(*retain_until(view, "user.device.cookie_id", batch), std::nullopt);
+  auto none = retain_until(view, "user.device.cookie_id", batch);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->retain_until, std::nullopt);
+  EXPECT_EQ(none->grace.days(), 0);
 }
 
 }  // namespace

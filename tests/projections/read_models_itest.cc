@@ -84,7 +84,7 @@ class ReadModelsTest : public ::testing::Test {
     auto store = Store::Open({.path = path});
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
-    models_ = MakeReadModels();
+    models_ = MakeReadModels(model_options_);
     auto applier = Applier::Create(store_.get(), "cluster-1", kPartitions,
                                    ApplierOptions{.judge = &judge_, .read_models = ModelPointers(models_)});
     ASSERT_TRUE(applier.ok()) << applier.status();
@@ -119,9 +119,26 @@ class ReadModelsTest : public ::testing::Test {
     ASSERT_TRUE(store_->Write(&batch).ok());
   }
 
+  // The retention.overdue findings, as "subject/system/category@overdue_at" (dates only).
+  std::vector<std::string> OverdueFindings() {
+    pdl::v1::ListFindingsRequest request;
+    request.set_rule_id("retention.overdue");
+    auto r = ListFindings(*store_, request);
+    EXPECT_TRUE(r.ok()) << r.status();
+    std::vector<std::string> out;
+    if (!r.ok()) return out;
+    for (const auto& f : r->findings()) {
+      const std::string category = f.explanation().substr(f.explanation().find('\'') + 1);
+      out.push_back(absl::StrCat(f.subject_id(), "/", category.substr(0, category.find('\'')), "@",
+                                 absl::FormatTime("%Y-%m-%d", T(f.occurred_at()), absl::UTCTimeZone())));
+    }
+    return out;
+  }
+
   const absl::Time kNow = Utc(2024, 6, 1);
   testing::TempDir tmp_;
   FixedJudge judge_;
+  ReadModelOptions model_options_;
   std::vector<std::unique_ptr<ReadModel>> models_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Applier> applier_;
@@ -230,6 +247,110 @@ TEST_F(ReadModelsTest, RetentionDueFollowsOpenHoldingsAndMinorsAreDueAtOnce) {
   const auto* deleted = FindHolding(report, "accounts-db", "user.contact.email", pdl::v1::HOLDING_STATUS_DELETED);
   ASSERT_NE(deleted, nullptr);
   EXPECT_THAT(deleted->deletion_notice_id(), HasSubstr("due-"));
+}
+
+TEST_F(ReadModelsTest, RetentionOverdueIsFoundOnceTheLogPassesRetainUntilPlusGrace) {
+  // A 30-day grace from the retention rules (no policy here).
+  model_options_.retain_until = [](const SealedEventView&, std::string_view, const BatchWriter&) {
+    CollectedRetention r;
+    r.grace.set_days(30);
+    return absl::StatusOr<CollectedRetention>(r);
+  };
+  Open(tmp_.path() + "/graced");
+  const absl::Time until = Utc(2023, 6, 1), overdue = Utc(2023, 7, 1);
+  Apply({CollectedInto("c1", "s1", Utc(2023, 1, 10), "crm", {"user.name"}, {"essential.service"},
+                       pdl::v1::LEGAL_BASIS_CONTRACT, until)});
+  auto due = ListRetentionDue(*store_, pdl::v1::ListRetentionDueRequest());
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->due_size(), 1);
+  EXPECT_EQ(T(due->due(0).overdue_at()), overdue);
+
+  // Nothing of s1 happens; other subjects' events move the log's time. Exactly at overdue_at: not overdue yet.
+  Apply({UsedFor("u1", "s2", until + absl::Hours(1), "crm", {"user.name"}, {"essential.service"})});
+  Apply({UsedFor("u2", "s2", overdue, "crm", {"user.name"}, {"essential.service"})});
+  EXPECT_THAT(OverdueFindings(), IsEmpty());
+  Apply({UsedFor("u3", "s2", overdue + absl::Seconds(1), "crm", {"user.name"}, {"essential.service"})});
+  EXPECT_THAT(OverdueFindings(), ElementsAre("s1/user.name@2023-07-01"));
+
+  pdl::v1::ListFindingsRequest request;
+  request.set_rule_id("retention.overdue");
+  auto listed = ListFindings(*store_, request);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->findings_size(), 1);
+  const auto& f = listed->findings(0);
+  EXPECT_EQ(f.severity(), pdl::v1::SEVERITY_MEDIUM);
+  EXPECT_EQ(f.event().event_id(), "c1");
+  EXPECT_THAT(f.explanation(), HasSubstr("system 'crm'"));
+  EXPECT_THAT(f.explanation(), HasSubstr("ended on 2023-07-01"));
+  EXPECT_EQ(Report("s1").findings_size(), 1);
+  EXPECT_EQ(Report("s1", overdue - absl::Seconds(1)).findings_size(), 0);
+
+  // Later events do not report it again; deleting it late keeps the finding.
+  Apply({UsedFor("u4", "s2", Utc(2023, 8, 1), "crm", {"user.name"}, {"essential.service"}),
+         DeletedFrom("d1", "s1", Utc(2023, 8, 2), "crm", {}, pdl::v1::DELETION_REASON_RETENTION_EXPIRED)});
+  EXPECT_THAT(OverdueFindings(), ElementsAre("s1/user.name@2023-07-01"));
+}
+
+// Every way a period can be found overdue, or not, by event time; the same rows whatever the batches.
+std::vector<pdl::v1::PrivacyEvent> OverdueScenario() {
+  const absl::Time until = Utc(2023, 6, 1);  // no grace: overdue after retain_until
+  auto collect = [&](const std::string& id, const std::string& subject, absl::Time at, absl::Time retain) {
+    return CollectedInto(id, subject, at, "crm", {"user.name", "user.contact.email"}, {"essential.service"},
+                         pdl::v1::LEGAL_BASIS_CONTRACT, retain);
+  };
+  auto tick = [](const std::string& id, absl::Time at) {
+    return UsedFor(id, "clock", at, "crm", {"user.name"}, {"essential.service"});
+  };
+  return {
+      collect("late-c", "late", Utc(2023, 1, 1), until),  // deleted after retain_until: overdue
+      collect("intime-c", "intime", Utc(2023, 1, 1), until),  // deleted in time, reported after the log passed
+      collect("ext-c", "ext", Utc(2023, 1, 1), until),  // extended by a collection from before retain_until
+      collect("again-c", "again", Utc(2023, 1, 1), until),  // collected again after retain_until: overdue once
+      collect("open-c", "open", Utc(2023, 1, 1), until),  // nobody touches it: overdue by the sweep
+      collect("future-c", "future", Utc(2023, 1, 1), Utc(2024, 1, 1)),  // not due yet
+      DeletedFrom("late-d", "late", Utc(2023, 6, 5), "crm", {"user.name"}),
+      tick("tick-1", Utc(2023, 7, 1)),
+      DeletedFrom("intime-d", "intime", Utc(2023, 5, 30), "crm", {}),
+      collect("ext-c2", "ext", Utc(2023, 5, 20), Utc(2023, 12, 1)),
+      collect("again-c2", "again", Utc(2023, 6, 20), Utc(2023, 12, 1)),
+      tick("tick-2", Utc(2023, 9, 1)),
+  };
+}
+
+TEST_F(ReadModelsTest, RetentionOverdueByEventTimeRetractedWhenEarlyAndTheSameWhateverTheBatches) {
+  const auto events = OverdueScenario();
+  for (const auto& e : events) Apply({e});  // one event per batch: the sweep runs after each
+  const std::vector<std::string> expected = {
+      "again/user.contact.email@2023-06-01", "again/user.name@2023-06-01", "late/user.contact.email@2023-06-01",
+      "late/user.name@2023-06-01",          "open/user.contact.email@2023-06-01", "open/user.name@2023-06-01"};
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  EXPECT_EQ(sorted(OverdueFindings()), expected);
+  // The late deletion closed the period reported; the one deleted in time is not; the rest of "late" is still open.
+  const auto late = Report("late");
+  const auto* email = FindHolding(late, "crm", "user.contact.email", pdl::v1::HOLDING_STATUS_HELD);
+  ASSERT_NE(email, nullptr);
+  EXPECT_EQ(Report("intime").findings_size(), 0);
+  EXPECT_EQ(Report("ext").findings_size(), 0);
+  EXPECT_EQ(Report("future").findings_size(), 0);
+  auto live = ReadModelDigest(*store_, ReadModelFamilies());
+  ASSERT_TRUE(live.ok());
+
+  // "late": its name deleted late, its e-mail still open when the log passed retain_until.
+  EXPECT_EQ(late.findings_size(), 2);
+
+  // All in one batch (no sweep before the end), and rebuilt partition by partition in batches of 3: the same rows.
+  Open(tmp_.path() + "/one-batch");
+  Apply(events);
+  EXPECT_EQ(sorted(OverdueFindings()), expected);
+  auto one = ReadModelDigest(*store_, ReadModelFamilies());
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(*one, *live);
+  auto rebuilt = RebuildReadModels(*store_, ModelPointers(models_), ReadModelFamilies(), {.batch_events = 3});
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  EXPECT_EQ(rebuilt->digest_after, *live);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
