@@ -37,6 +37,12 @@ std::string Sha256(std::string_view data) {
 
 std::string Fingerprint(const pdl::v1::PrivacyEvent& event) { return Sha256(CanonicalBytes(event)).substr(0, 16); }
 
+bool IsFulfilledErasure(const pdl::v1::PrivacyEvent& event) {
+  return event.has_rights_request_closed() &&
+         event.rights_request_closed().right() == pdl::v1::SUBJECT_RIGHT_ERASURE &&
+         event.rights_request_closed().outcome() == pdl::v1::REQUEST_OUTCOME_FULFILLED;
+}
+
 pdl::v1::EventAction ActionOf(const pdl::v1::PrivacyEvent& event) {
   using E = pdl::v1::PrivacyEvent;
   switch (event.action_case()) {

@@ -26,6 +26,9 @@ std::string CanonicalBytes(const google::protobuf::Message& message);
 std::string Fingerprint(const pdl::v1::PrivacyEvent& event);
 
 pdl::v1::EventAction ActionOf(const pdl::v1::PrivacyEvent& event);
+// Whether `event` closes an erasure request as fulfilled: the subject's erasure is complete (crypto-shredding,
+// processing.after_erasure).
+bool IsFulfilledErasure(const pdl::v1::PrivacyEvent& event);
 // "pdl.v1.DataShared" etc. (CloudEvents ce_type); "" for an event without action.
 std::string CeType(pdl::v1::EventAction action);
 // "data_shared" etc., the oneof field name; used in tables.

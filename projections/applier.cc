@@ -14,6 +14,7 @@
 #include "projections/keys.h"
 #include "projections/store.h"
 #include "projections/tree_store.h"
+#include "projections/vault_store.h"
 #include "rocksdb/write_batch.h"
 
 namespace pdl {
@@ -283,6 +284,11 @@ absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records)
     staged.push_back({Cf::kSubjectTimeline, keys::TimelineKey(event->subject().id(), occurred, record.partition, seq),
                       std::string(1, action)});
     if (HeaderValue(record, kIngestHeader) == "grpc") batch.Delete(store_->cf(Cf::kOutbox), id_key);
+    if (IsFulfilledErasure(*event)) {
+      auto destroyed = StageDataKeyDestruction(*store_, event->subject().id(), &batch);
+      if (!destroyed.ok()) return destroyed.status();
+      if (*destroyed) prepared.erased_subjects_.push_back(event->subject().id());
+    }
     for (ReadModel* model : options_.read_models) {
       if (absl::Status s = model->Apply(view, writer); !s.ok()) return s;
     }
@@ -326,7 +332,7 @@ absl::Status Applier::Commit(PreparedBatch batch) {
   }
   for (auto& [partition, cursor] : batch.cursors_) cursors_[partition] = std::move(cursor);
   for (auto& [partition, tree] : batch.trees_) trees_[partition] = std::move(tree);
-  return absl::OkStatus();
+  return PurgeDestroyedKeys(*store_, batch.erased_subjects_);
 }
 
 absl::Status Applier::RecordGap(uint32_t partition, int64_t from, int64_t to, bool stop, absl::Time now) {

@@ -96,6 +96,8 @@ class PreparedBatch {
   std::map<uint32_t, merkle::TreeAppender> trees_;
   std::vector<Rejection> rejections_;
   std::vector<AppliedEvent> applied_;
+  // Subjects whose data key this batch destroys (fulfilled erasures).
+  std::vector<std::string> erased_subjects_;
   size_t records_ = 0;
 };
 

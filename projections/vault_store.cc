@@ -2,9 +2,11 @@
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/field_error.h"
 #include "pdl/v1/store.pb.h"
 #include "projections/keys.h"
 #include "projections/store.h"
+#include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 
 namespace pdl {
@@ -33,7 +35,8 @@ absl::StatusOr<std::pair<uint32_t, vault::Key>> VaultStore::DataKeyFor(std::stri
   if (!entry.ok()) return entry.status();
   if (entry->has_value()) {
     if ((*entry)->wrapped_key().empty()) {
-      return absl::FailedPreconditionError("subject.identity: the subject was erased; its key is destroyed");
+      return FieldError(absl::StatusCode::kFailedPrecondition, "subject.identity",
+                        "the subject was erased (its data key is destroyed); no identity can be recorded for it");
     }
     auto key = vault::UnwrapKey(kek_, subject_id, (*entry)->wrapped_key());
     if (!key.ok()) return key.status();
@@ -50,6 +53,38 @@ absl::StatusOr<std::pair<uint32_t, vault::Key>> VaultStore::DataKeyFor(std::stri
   batch.Put(store_->cf(Cf::kVault), VaultKey(subject_id), fresh.SerializeAsString());
   if (absl::Status s = store_->WriteDurable(&batch); !s.ok()) return s;
   return std::make_pair(fresh.key_version(), *key);
+}
+
+absl::StatusOr<bool> StageDataKeyDestruction(const Store& store, std::string_view subject_id,
+                                             rocksdb::WriteBatch* batch) {
+  auto entry = ReadEntry(store, subject_id);
+  if (!entry.ok()) return entry.status();
+  if (!entry->has_value() || (*entry)->wrapped_key().empty()) return false;
+  pdl::v1::VaultEntry destroyed;
+  destroyed.set_key_version((*entry)->key_version());
+  batch->Put(store.cf(Cf::kVault), VaultKey(subject_id), destroyed.SerializeAsString());
+  return true;
+}
+
+absl::Status PurgeDestroyedKeys(Store& store, const std::vector<std::string>& subject_ids) {
+  if (subject_ids.empty()) return absl::OkStatus();
+  // Every family, so that no write-ahead log file that still holds the key is kept for another family's sake.
+  std::vector<rocksdb::ColumnFamilyHandle*> all;
+  for (int i = 0; i < static_cast<int>(Cf::kCount); ++i) all.push_back(store.cf(static_cast<Cf>(i)));
+  if (rocksdb::Status s = store.db()->Flush(rocksdb::FlushOptions(), all); !s.ok()) {
+    return FromRocks(s, "flushing before destroying a key");
+  }
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (const std::string& subject : subject_ids) {
+    const std::string begin = VaultKey(subject);
+    const std::string end = begin + '\0';  // the entry's key only
+    const rocksdb::Slice from(begin), to(end);
+    if (rocksdb::Status s = store.db()->CompactRange(compact, store.cf(Cf::kVault), &from, &to); !s.ok()) {
+      return FromRocks(s, "compacting the vault");
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<vault::Key>> VaultStore::Find(std::string_view subject_id, uint32_t version) const {

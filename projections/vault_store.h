@@ -11,15 +11,32 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "ledger/vault/identity_cipher.h"
 
+namespace rocksdb {
+class WriteBatch;
+}  // namespace rocksdb
+
 namespace pdl {
 
 class Store;
+
+// Erasure by crypto-shredding (DESIGN.md §8), done by the applier when it seals the fulfilled closing of an erasure
+// request. Stages into `batch` the destruction of the subject's data key: the entry keeps its version and loses
+// the wrapped key, so the subject's sealed identities can no longer be opened and DataKeyFor refuses the subject
+// from then on. False when there is nothing to destroy (no identity was ever recorded, or already destroyed).
+[[nodiscard]] absl::StatusOr<bool> StageDataKeyDestruction(const Store& store, std::string_view subject_id,
+                                                           rocksdb::WriteBatch* batch);
+// Once the destruction is written: flushes every family (so the write-ahead log that held the key is released)
+// and compacts each subject's vault entry to the bottom level, so that no log, memtable or table file keeps the
+// old wrapped key.
+[[nodiscard]] absl::Status PurgeDestroyedKeys(Store& store, const std::vector<std::string>& subject_ids);
 
 class VaultStore {
  public:

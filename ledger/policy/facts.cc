@@ -82,8 +82,7 @@ bool Fold(const pdl::v1::PrivacyEvent& event, SubjectFacts* facts) {
                                 [&](const OpenRequest& r) { return r.request_id == closed.request_id(); }),
                  open.end());
       changed |= open.size() != before;
-      if (closed.right() == pdl::v1::SUBJECT_RIGHT_ERASURE && closed.outcome() == pdl::v1::REQUEST_OUTCOME_FULFILLED &&
-          (!facts->erasure_completed_at.has_value() || at < *facts->erasure_completed_at)) {
+      if (IsFulfilledErasure(event) && (!facts->erasure_completed_at.has_value() || at < *facts->erasure_completed_at)) {
         facts->erasure_completed_at = at;
         return true;
       }

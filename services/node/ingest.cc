@@ -48,22 +48,34 @@ absl::StatusOr<Ingest::Pending> Ingest::Start(const pdl::v1::PublishRequest& req
   ValidationContext ctx{.now = absl::Now(), .path = IngestPath::kGrpc, .record_bytes = event.ByteSizeLong()};
   if (absl::Status valid = ValidateEvent(event, ctx); !valid.ok()) return valid;
 
+  Pending pending;
+  pending.event_id = event.event_id();
+  pending.wait = request.wait() == pdl::v1::PUBLISH_WAIT_SEALED ? pdl::v1::PUBLISH_WAIT_SEALED
+                                                                 : pdl::v1::PUBLISH_WAIT_DURABLE;
+
   pdl::v1::Subject* subject = event.mutable_subject();
   if (subject->has_identity()) {
     if (HasIdentity(subject->identity())) {
       auto key = vault_->DataKeyFor(subject->id());
-      if (!key.ok()) return key.status();
+      if (!key.ok()) {
+        // An erased subject's identity can no longer be sealed; an event sealed before the erasure and sent
+        // again is still acknowledged as the duplicate it is.
+        if (key.status().code() == absl::StatusCode::kFailedPrecondition) {
+          auto seen = LookupEventId(*store_, event.event_id());
+          if (!seen.ok()) return seen.status();
+          if (seen->has_value()) {
+            pending.ready = ReceiptFrom(event.event_id(), **seen, /*duplicate=*/true);
+            return pending;
+          }
+        }
+        return key.status();
+      }
       auto sealed = vault::SealIdentity(key->second, key->first, subject->identity(), event.event_id());
       if (!sealed.ok()) return sealed.status();
       *subject->mutable_sealed_identity() = std::move(*sealed);
     }
     subject->clear_identity();
   }
-
-  Pending pending;
-  pending.event_id = event.event_id();
-  pending.wait = request.wait() == pdl::v1::PUBLISH_WAIT_SEALED ? pdl::v1::PUBLISH_WAIT_SEALED
-                                                                 : pdl::v1::PUBLISH_WAIT_DURABLE;
 
   const std::string value = CanonicalBytes(event);
   if (value.size() > kMaxRecordBytes) {

@@ -25,6 +25,7 @@
 #include "tests/testing/event_builder.h"
 #include "tests/testing/health_client.h"
 #include "tests/testing/ledgerd_process.h"
+#include "tests/testing/scenario_builder.h"
 #include "tests/testing/temp_dir.h"
 
 namespace pdl {
@@ -300,6 +301,50 @@ TEST_F(LedgerdTest, HistoryPagesWithOpaqueTokensBoundToTheRequest) {
   grpc::Status status = audit_->GetSubjectHistory(&context, other, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("page_token"));
+}
+
+TEST_F(LedgerdTest, AFulfilledErasureDestroysTheSubjectsKey) {
+  auto registered = testing::Collected("evt-erase-1", "subject-e", kT0);
+  registered.mutable_subject()->mutable_identity()->set_email("erase.me@example.org");
+  pdl::v1::PublishReceipt receipt;
+  ASSERT_TRUE(Publish(registered, pdl::v1::PUBLISH_WAIT_SEALED, &receipt).ok());
+  auto report = [&] {
+    grpc::ClientContext context;
+    pdl::v1::GetSubjectReportRequest request;
+    request.set_subject_id("subject-e");
+    pdl::v1::GetSubjectReportResponse response;
+    EXPECT_TRUE(audit_->GetSubjectReport(&context, request, &response).ok());
+    return response;
+  };
+  ASSERT_EQ(report().identity().status(), pdl::v1::IDENTITY_STATUS_AVAILABLE);
+  EXPECT_EQ(report().identity().identity().email(), "erase.me@example.org");
+
+  ASSERT_TRUE(Publish(testing::RequestOpened("evt-erase-2", "subject-e", kT0 + absl::Hours(1), "req-e",
+                                             pdl::v1::SUBJECT_RIGHT_ERASURE),
+                      pdl::v1::PUBLISH_WAIT_SEALED, &receipt)
+                  .ok());
+  ASSERT_TRUE(Publish(testing::RequestClosed("evt-erase-3", "subject-e", kT0 + absl::Hours(2), "req-e",
+                                             pdl::v1::SUBJECT_RIGHT_ERASURE, pdl::v1::REQUEST_OUTCOME_FULFILLED),
+                      pdl::v1::PUBLISH_WAIT_SEALED, &receipt)
+                  .ok());
+  const auto erased = report();
+  EXPECT_EQ(erased.identity().status(), pdl::v1::IDENTITY_STATUS_ERASED);
+  EXPECT_FALSE(erased.identity().has_identity());
+  EXPECT_EQ(erased.identity().erasure_evidence().event_id(), "evt-erase-3");
+
+  // The event sealed before the erasure, sent again: still the duplicate it is.
+  pdl::v1::PublishReceipt again;
+  ASSERT_TRUE(Publish(registered, pdl::v1::PUBLISH_WAIT_SEALED, &again).ok());
+  EXPECT_TRUE(again.duplicate());
+  // A new identity for the erased subject: refused, naming the field; the log is unchanged.
+  auto later = testing::Collected("evt-erase-4", "subject-e", kT0 + absl::Hours(3));
+  later.mutable_subject()->mutable_identity()->set_email("erase.me@example.org");
+  std::string field;
+  grpc::Status refused = Publish(later, pdl::v1::PUBLISH_WAIT_SEALED, &again, &field);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(field, "subject.identity");
+  EXPECT_THAT(refused.error_message(), HasSubstr("erased"));
+  EXPECT_EQ(History("subject-e").size(), 3u);
 }
 
 TEST_F(LedgerdTest, IdentityIsNeverStoredOrSentInPlaintext) {

@@ -2,6 +2,8 @@
 // queries over them (projections/audit_queries.h), and the rebuild from the log (projections/rebuild.h).
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 
@@ -821,19 +823,37 @@ TEST_F(ReadModelsTest, SubjectReportDecryptsIdentityAndShowsErasure) {
   EXPECT_THAT(now.recipients(0).destination_countries(), ElementsAre("US"));
   EXPECT_EQ(Report("ann", t1 - absl::Seconds(1)).identity().status(), pdl::v1::IDENTITY_STATUS_NONE);
 
-  // Erasure: the request is fulfilled and the key destroyed.
+  // Erasure: the request is fulfilled, and sealing its close destroys the key (crypto-shredding).
+  std::string vault_key;
+  keys::AppendString(&vault_key, "ann");
+  auto stored = store_->Get(Cf::kVault, vault_key);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  pdl::v1::VaultEntry entry;
+  ASSERT_TRUE(entry.ParseFromString(**stored));
+  const std::string wrapped = entry.wrapped_key();
+  ASSERT_GE(wrapped.size(), 32u);
   Apply({RequestOpened("ro", "ann", t2 + absl::Hours(1), "erase-1", pdl::v1::SUBJECT_RIGHT_ERASURE),
          DeletedFrom("del", "ann", t2 + absl::Hours(2), "accounts-db", {}, pdl::v1::DELETION_REASON_SUBJECT_REQUEST,
                      "erase-1"),
          RequestClosed("rc", "ann", t2 + absl::Hours(3), "erase-1", pdl::v1::SUBJECT_RIGHT_ERASURE,
                        pdl::v1::REQUEST_OUTCOME_FULFILLED)});
-  pdl::v1::VaultEntry destroyed;
-  destroyed.set_key_version(1);
-  rocksdb::WriteBatch batch;
-  std::string vault_key;
-  keys::AppendString(&vault_key, "ann");
-  batch.Put(store_->cf(Cf::kVault), vault_key, destroyed.SerializeAsString());
-  ASSERT_TRUE(store_->Write(&batch).ok());
+  stored = store_->Get(Cf::kVault, vault_key);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  ASSERT_TRUE(entry.ParseFromString(**stored));
+  EXPECT_TRUE(entry.wrapped_key().empty());
+  EXPECT_EQ(entry.key_version(), 1u);
+  const auto refused = vault_->DataKeyFor("ann");
+  ExpectFieldError(refused.status(), absl::StatusCode::kFailedPrecondition, "subject.identity");
+  // No file of the database keeps the wrapped key: not a table, not the write-ahead log.
+  size_t files = 0;
+  for (const auto& file : std::filesystem::recursive_directory_iterator(store_->path())) {
+    if (!file.is_regular_file()) continue;
+    ++files;
+    std::ifstream in(file.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(bytes.find(wrapped), std::string::npos) << file.path();
+  }
+  EXPECT_GT(files, 3u);
 
   auto erased = Report("ann");
   EXPECT_EQ(erased.identity().status(), pdl::v1::IDENTITY_STATUS_ERASED);
