@@ -250,6 +250,7 @@ RetainUntilFn PolicyRetainUntil(const PolicyRegistry* registry) {
           policy::RuleForCollection(published.policy(), sealed.event->data_collected(), category);
       out.grace = policy::GraceFor(published.policy(), rule);
       if (rule != nullptr) out.retain_until = policy::RetainUntil(*rule, ToTime(sealed.event->occurred_at()));
+      if (rule != nullptr && rule->has_until()) out.until = rule->until();
       return out;
     }
     return out;

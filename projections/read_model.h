@@ -177,6 +177,8 @@ struct CollectedRetention {
   std::optional<absl::Time> retain_until;
   // How long an open holding may stay past retain_until before it is overdue.
   pdl::v1::Period grace;
+  // When the rule lasts until an event (account closure, consent withdrawal): that event and the period after it.
+  std::optional<pdl::v1::RetentionUntil> until;
 };
 
 }  // namespace pdl

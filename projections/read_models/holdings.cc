@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/event_codec.h"
 #include "ledger/policy/findings.h"
+#include "ledger/policy/period.h"
 #include "ledger/sv.h"
 #include "pdl/v1/read_models.pb.h"
 #include "projections/keys.h"
@@ -159,6 +160,93 @@ absl::StatusOr<Watermark*> WatermarkRow(BatchWriter& batch) {
   return batch.Row<Watermark>(Cf::kRetentionOverdue, "", &DecodeWatermark, &EncodeWatermark);
 }
 
+// Extends `period` to `retain` and `overdue` (each std::nullopt when the event gives none), as of an event that
+// occurred at `occurred`, and keeps its retention_due row (key `old_due` before the event; rewritten when
+// `due_changed` or when the event moves it) and its retention_overdue entry in step. `existed`: the period was
+// open before the event.
+void Extend(HoldingPeriod& period, bool existed, std::optional<int64_t> retain, std::optional<int64_t> overdue,
+            int64_t occurred, bool due_changed, const std::optional<std::string>& old_due, BatchWriter& batch) {
+  if (retain.has_value() && (!period.has_retain_until() || *retain > Micros(period.retain_until()))) {
+    SetMicros(period.mutable_retain_until(), *retain);
+    due_changed = true;
+  }
+
+  // Overdue by event time: open past its overdue_at when this event happened.
+  const bool had_overdue = existed && period.has_overdue_at();
+  if (had_overdue && occurred > Micros(period.overdue_at()) && !period.overdue_reported()) {
+    ReportOverdue(period, batch);
+  }
+  if (overdue.has_value() && (!period.has_overdue_at() || *overdue > Micros(period.overdue_at()))) {
+    if (had_overdue) {
+      if (!period.overdue_reported()) {
+        batch.Delete(Cf::kRetentionOverdue, OverdueKey(period));
+      } else if (occurred <= Micros(period.overdue_at())) {
+        // The sweep reported it because the log had passed overdue_at, but this event, from before then, extends
+        // the retention: it was not overdue.
+        OverdueFinding(period, /*put=*/false, batch);
+      }
+    }
+    SetMicros(period.mutable_overdue_at(), *overdue);
+    period.set_overdue_reported(false);
+    batch.Put(Cf::kRetentionOverdue, OverdueKey(period), OverdueEntry(period));
+    due_changed = true;
+  }
+
+  if (period.has_retain_until() && due_changed) {
+    const std::string due_key = DueKey(period);
+    if (old_due.has_value() && *old_due != due_key) batch.Delete(Cf::kRetentionDue, *old_due);
+    batch.Put(Cf::kRetentionDue, due_key, rmrows::Bytes(DueRecord(period, due_key)));
+  }
+}
+
+// The systems in which the subject has open holdings (the keys of its HoldingSet rows; closed periods have longer
+// keys under the same prefix).
+absl::StatusOr<std::vector<std::string>> OpenSystems(BatchWriter& batch, std::string_view subject_id) {
+  const std::string prefix = rmkeys::HoldingSubjectPrefix(subject_id);
+  auto rows = batch.Scan(Cf::kHoldings, prefix, keys::PrefixSuccessor(prefix));
+  if (!rows.ok()) return rows.status();
+  std::vector<std::string> systems;
+  for (const auto& [key, value] : *rows) {
+    std::string_view rest(key);
+    rest.remove_prefix(prefix.size());
+    std::string system;
+    if (!keys::ConsumeString(&rest, &system)) return absl::DataLossError("holdings: a key does not decode");
+    if (rest.empty()) systems.push_back(std::move(system));
+  }
+  return systems;
+}
+
+// The event that ends an until-event retention happened (account closure, or the withdrawal of `consent_id`):
+// every open collection of the subject under such a rule gets retain_until = occurred_at + the rule's period.
+absl::Status EndUntilEvent(const SealedEventView& sealed, pdl::v1::RetentionEvent ending, std::string_view consent_id,
+                           BatchWriter& batch) {
+  const pdl::v1::PrivacyEvent& e = *sealed.event;
+  const int64_t occurred = Micros(e.occurred_at());
+  auto systems = OpenSystems(batch, e.subject().id());
+  if (!systems.ok()) return systems.status();
+  for (const std::string& system : *systems) {
+    auto open = OpenSet(batch, e.subject().id(), system);
+    if (!open.ok()) return open.status();
+    for (HoldingPeriod& period : *(*open)->mutable_open()) {
+      std::optional<int64_t> retain, overdue;
+      const std::optional<std::string> old_due =
+          period.has_retain_until() ? std::optional<std::string>(DueKey(period)) : std::nullopt;
+      for (HoldingCollection& way : *period.mutable_collections()) {
+        if (way.until_event().event() != ending || way.has_retain_until()) continue;
+        if (ending == pdl::v1::RETENTION_EVENT_CONSENT_WITHDRAWAL && way.consent_id() != consent_id) continue;
+        const absl::Time until = policy::AddPeriod(ToTime(e.occurred_at()), way.until_event().plus());
+        SetMicros(way.mutable_retain_until(), absl::ToUnixMicros(until));
+        const int64_t due = absl::ToUnixMicros(until);
+        const int64_t late = absl::ToUnixMicros(policy::RetentionOverdueAt(until, way.until_grace()));
+        retain = retain.has_value() ? std::max(*retain, due) : due;
+        overdue = overdue.has_value() ? std::max(*overdue, late) : late;
+      }
+      if (retain.has_value()) Extend(period, /*existed=*/true, retain, overdue, occurred, false, old_due, batch);
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status HoldingsModel::Apply(const SealedEventView& sealed, BatchWriter& batch) {
@@ -167,11 +255,26 @@ absl::Status HoldingsModel::Apply(const SealedEventView& sealed, BatchWriter& ba
   const int64_t now =
       std::min(Micros(sealed.event->occurred_at()), absl::ToUnixMicros(sealed.recorded_at));
   if (!(*watermark)->micros.has_value() || now > *(*watermark)->micros) (*watermark)->micros = now;
-  switch (sealed.event->action_case()) {
+  const pdl::v1::PrivacyEvent& e = *sealed.event;
+  switch (e.action_case()) {
     case pdl::v1::PrivacyEvent::kDataCollected:
       return Collect(sealed, batch);
-    case pdl::v1::PrivacyEvent::kDataDeleted:
-      return Delete(sealed, batch);
+    case pdl::v1::PrivacyEvent::kDataDeleted: {
+      if (absl::Status s = Delete(sealed, batch); !s.ok()) return s;
+      // Deleting everything of one system at the subject's request closes the account: the other systems' data
+      // kept "until account closure" now has an end.
+      if (e.data_deleted().categories().empty() &&
+          e.data_deleted().reason() == pdl::v1::DELETION_REASON_SUBJECT_REQUEST) {
+        return EndUntilEvent(sealed, pdl::v1::RETENTION_EVENT_ACCOUNT_CLOSURE, "", batch);
+      }
+      return absl::OkStatus();
+    }
+    case pdl::v1::PrivacyEvent::kConsentWithdrawn:
+      return EndUntilEvent(sealed, pdl::v1::RETENTION_EVENT_CONSENT_WITHDRAWAL, e.consent_withdrawn().consent_id(),
+                           batch);
+    case pdl::v1::PrivacyEvent::kRightsRequestClosed:
+      if (IsFulfilledErasure(e)) return EndUntilEvent(sealed, pdl::v1::RETENTION_EVENT_ACCOUNT_CLOSURE, "", batch);
+      return absl::OkStatus();
     default:
       return absl::OkStatus();
   }
@@ -248,41 +351,17 @@ absl::Status HoldingsModel::Collect(const SealedEventView& sealed, BatchWriter& 
     if (!sealed.policy_version.empty() && way->policy_version() != sealed.policy_version) {
       way->set_policy_version(sealed.policy_version);
     }
+    if (rules.until.has_value() && !way->has_retain_until() &&
+        (way->until_event().SerializeAsString() != rules.until->SerializeAsString() ||
+         way->until_grace().SerializeAsString() != rules.grace.SerializeAsString())) {
+      *way->mutable_until_event() = *rules.until;
+      *way->mutable_until_grace() = rules.grace;
+    }
     if (occurred < Micros(period.since())) {
       *period.mutable_since() = e.occurred_at();
       due_changed = true;
     }
-    if (retain.has_value() && (!period.has_retain_until() || *retain > Micros(period.retain_until()))) {
-      SetMicros(period.mutable_retain_until(), *retain);
-      due_changed = true;
-    }
-
-    // Overdue by event time: open past its overdue_at when this collection happened.
-    const bool had_overdue = found && period.has_overdue_at();
-    if (had_overdue && occurred > Micros(period.overdue_at()) && !period.overdue_reported()) {
-      ReportOverdue(period, batch);
-    }
-    if (overdue.has_value() && (!period.has_overdue_at() || *overdue > Micros(period.overdue_at()))) {
-      if (had_overdue) {
-        if (!period.overdue_reported()) {
-          batch.Delete(Cf::kRetentionOverdue, OverdueKey(period));
-        } else if (occurred <= Micros(period.overdue_at())) {
-          // The sweep reported it because the log had passed overdue_at, but this collection, from before then,
-          // extends the retention: it was not overdue.
-          OverdueFinding(period, /*put=*/false, batch);
-        }
-      }
-      SetMicros(period.mutable_overdue_at(), *overdue);
-      period.set_overdue_reported(false);
-      batch.Put(Cf::kRetentionOverdue, OverdueKey(period), OverdueEntry(period));
-      due_changed = true;
-    }
-
-    if (period.has_retain_until() && due_changed) {
-      const std::string due_key = DueKey(period);
-      if (old_due.has_value() && *old_due != due_key) batch.Delete(Cf::kRetentionDue, *old_due);
-      batch.Put(Cf::kRetentionDue, due_key, rmrows::Bytes(DueRecord(period, due_key)));
-    }
+    Extend(period, found, retain, overdue, occurred, due_changed, old_due, batch);
   }
   return absl::OkStatus();
 }

@@ -11,6 +11,11 @@
 // - retain_until of a collection: the event's retain_until; occurred_at when the subject is flagged minor (the
 //   data is due at once, DESIGN.md §2); else what Options::retain_until returns (the retention-rule engine), else
 //   none. A period's retain_until is the latest of its collections'.
+// - A collection under a rule that lasts until an event keeps that event, its period and grace in its
+//   HoldingCollection; when the event happens the collection gets retain_until = occurred_at + the period: a
+//   ConsentWithdrawn for the collections of that consent_id; an account closure (an erasure request closed as
+//   fulfilled, or a DataDeleted of every category of a system at the subject's request) for the subject's
+//   collections in every system.
 // - DataDeleted closes the open periods of its system for its categories (all of that system when the list is
 //   empty): deleted_at = occurred_at, with reason, request and notice ids and the event; the period leaves the
 //   open set for a row of its own and its retention_due row is removed.

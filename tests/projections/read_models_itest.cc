@@ -293,6 +293,71 @@ TEST_F(ReadModelsTest, RetentionOverdueIsFoundOnceTheLogPassesRetainUntilPlusGra
   EXPECT_THAT(OverdueFindings(), ElementsAre("s1/user.name@2023-07-01"));
 }
 
+TEST_F(ReadModelsTest, UntilEventRetentionEndsWhenItsEventHappens) {
+  // Credentials are kept until their consent is withdrawn; everything else until the account is closed, plus 30
+  // days. Grace: 10 days.
+  model_options_.retain_until = [](const SealedEventView&, std::string_view category, const BatchWriter&) {
+    CollectedRetention r;
+    r.grace.set_days(10);
+    pdl::v1::RetentionUntil until;
+    if (category == "user.authorization.credentials") {
+      until.set_event(pdl::v1::RETENTION_EVENT_CONSENT_WITHDRAWAL);
+    } else {
+      until.set_event(pdl::v1::RETENTION_EVENT_ACCOUNT_CLOSURE);
+      until.mutable_plus()->set_days(30);
+    }
+    r.until = until;
+    return absl::StatusOr<CollectedRetention>(r);
+  };
+  Open(tmp_.path() + "/until");
+  const absl::Time t0 = Utc(2023, 1, 10);
+  auto token = [&](const std::string& id, const std::string& consent) {
+    auto e = CollectedInto(id, "s1", t0, "sheets", {"user.authorization.credentials"}, {"essential.service"},
+                           pdl::v1::LEGAL_BASIS_CONSENT);
+    e.mutable_data_collected()->set_consent_id(consent);
+    return e;
+  };
+  Apply({CollectedInto("acc", "s1", t0, "accounts-db", {"user.name"}, {"essential.service"}),
+         CollectedInto("crm", "s1", t0, "crm", {"user.name"}, {"essential.service"}), token("tok-a", "sheets-a"),
+         CollectedInto("other", "s2", t0, "crm", {"user.name"}, {"essential.service"})});
+  auto due = [&] {
+    auto r = ListRetentionDue(*store_, pdl::v1::ListRetentionDueRequest());
+    EXPECT_TRUE(r.ok()) << r.status();
+    std::vector<std::string> out;
+    for (const auto& d : r->due()) {
+      out.push_back(absl::StrCat(d.subject_id(), "/", d.system(), "@",
+                                 absl::FormatTime("%Y-%m-%d", T(d.retain_until()), absl::UTCTimeZone()), "+",
+                                 absl::FormatTime("%Y-%m-%d", T(d.overdue_at()), absl::UTCTimeZone())));
+    }
+    return out;
+  };
+  EXPECT_THAT(due(), IsEmpty());  // nothing has an end yet
+
+  // Withdrawing another consent ends nothing; withdrawing the token's ends it that day (+0).
+  Apply({ConsentWithdrawnFor("cw-x", "s1", Utc(2023, 2, 1), "sheets-x")});
+  EXPECT_THAT(due(), IsEmpty());
+  Apply({ConsentWithdrawnFor("cw-a", "s1", Utc(2023, 3, 1), "sheets-a")});
+  EXPECT_THAT(due(), ElementsAre("s1/sheets@2023-03-01+2023-03-11"));
+
+  // Deleting everything of one system at the subject's request closes the account: the other systems' data is
+  // due 30 days later; s2 is untouched.
+  Apply({DeletedFrom("del", "s1", Utc(2023, 4, 1), "accounts-db", {}, pdl::v1::DELETION_REASON_SUBJECT_REQUEST)});
+  EXPECT_THAT(due(), ElementsAre("s1/sheets@2023-03-01+2023-03-11", "s1/crm@2023-05-01+2023-05-11"));
+  const auto report = Report("s1");
+  const auto* crm = FindHolding(report, "crm", "user.name", pdl::v1::HOLDING_STATUS_HELD);
+  ASSERT_NE(crm, nullptr);
+  EXPECT_EQ(T(crm->retain_until()), Utc(2023, 5, 1));
+
+  // Past the grace, still held: overdue. Rebuilt from the log: the same rows.
+  Apply({UsedFor("tick", "s2", Utc(2023, 6, 1), "crm", {"user.name"}, {"essential.service"})});
+  EXPECT_THAT(OverdueFindings(), ElementsAre("s1/user.authorization.credentials@2023-03-11", "s1/user.name@2023-05-11"));
+  auto live = ReadModelDigest(*store_, ReadModelFamilies());
+  ASSERT_TRUE(live.ok());
+  auto rebuilt = RebuildReadModels(*store_, ModelPointers(models_), ReadModelFamilies(), {.batch_events = 2});
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  EXPECT_EQ(rebuilt->digest_after, *live);
+}
+
 // Every way a period can be found overdue, or not, by event time; the same rows whatever the batches.
 std::vector<pdl::v1::PrivacyEvent> OverdueScenario() {
   const absl::Time until = Utc(2023, 6, 1);  // no grace: overdue after retain_until
