@@ -7,10 +7,12 @@
 //   1. Prepare(records): decode, validate (the same rules as gRPC ingest, with the record timestamp as "now"),
 //      deduplicate by event_id, assign dense per-partition seqs, and stage ONE RocksDB WriteBatch holding the
 //      sealed records, the Merkle tree nodes they complete, each touched partition's tree head with a signed
-//      checkpoint, the event-id index, the subject timeline, the rejected records, outbox clean-up and the next
-//      offset per partition. Returns the rejections, which the caller publishes to the rejected topic.
+//      checkpoint, the event-id index, the subject timeline, the rejected records, outbox clean-up, the next
+//      offset per partition and, for each fulfilled erasure, the destruction of the subject's data key
+//      (crypto-shredding; vault_store.h). Returns the rejections, which the caller publishes to the rejected topic.
 //   2. Commit(batch): after the rejections are durable, writes the WriteBatch atomically; a crash before it
-//      leaves none of the batch, after it all of it. In-memory cursors advance only on success.
+//      leaves none of the batch, after it all of it. In-memory cursors advance only on success. Then, when the
+//      batch destroyed keys, flushes and compacts them out of every file (PurgeDestroyedKeys).
 // On start, StartOffsets() tells the consumer where each partition resumes.
 //
 // Invariants: seqs are dense (0..n-1) per partition and equal the partition's tree size; an event_id is applied

@@ -2,6 +2,7 @@
 // requests, findings_by_subject, subject_index (identity, kinds, policy versions, disclosures, transfers) and the
 // subject timeline (event count). Everything is filtered to occurred_at <= as_of.
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -173,18 +174,19 @@ absl::StatusOr<pdl::v1::GetSubjectReportResponse> GetSubjectReport(const Store& 
   }
 
   std::map<std::pair<std::string, int>, pdl::v1::DataSource> sources;
-  // holdings: per system, the set of open periods, then the closed periods.
+  // holdings: the set of open periods of each system, then every closed period (read_model_keys.h); shown per
+  // system, open before closed.
   if (absl::Status s = Scan(store, snapshot, Cf::kHoldings, subject_prefix, subject_end,
                             [&](std::string_view key, std::string_view value) -> absl::Status {
                               std::string_view rest = key.substr(subject_prefix.size());
-                              std::string system;
-                              if (!keys::ConsumeString(&rest, &system)) {
-                                return absl::DataLossError("holdings: malformed key");
-                              }
-                              if (!rest.empty()) {
+                              if (!rest.empty() && rest.front() == rmkeys::kClosedTag) {
                                 pdl::v1::HoldingPeriod period;
                                 if (absl::Status p = Parse(value, &period, "holdings"); !p.ok()) return p;
                                 return AddHolding(period, as_of, &report, &sources);
+                              }
+                              std::string system;
+                              if (!keys::ConsumeString(&rest, &system) || !rest.empty()) {
+                                return absl::DataLossError("holdings: malformed key");
                               }
                               pdl::v1::HoldingSet set;
                               if (absl::Status p = Parse(value, &set, "holdings"); !p.ok()) return p;
@@ -196,6 +198,8 @@ absl::StatusOr<pdl::v1::GetSubjectReportResponse> GetSubjectReport(const Store& 
       !s.ok()) {
     return s;
   }
+  std::stable_sort(report.mutable_holdings()->begin(), report.mutable_holdings()->end(),
+                   [](const pdl::v1::Holding& a, const pdl::v1::Holding& b) { return a.system() < b.system(); });
   for (auto& [key, source] : sources) *report.add_sources() = std::move(source);
 
   // consents: the changes of each consent_id, in time order.

@@ -128,17 +128,21 @@ void OverdueFinding(const HoldingPeriod& period, bool put, BatchWriter& batch) {
   batch.Put(Cf::kFindingsBySubject, subject_key, value);
 }
 
-// Reports `period` overdue now: its finding, and it leaves the retention_overdue index.
-void ReportOverdue(HoldingPeriod& period, BatchWriter& batch) {
+// Reports `period` overdue now: its finding, and it leaves the retention_overdue index (`indexed`: it is there).
+void ReportOverdue(HoldingPeriod& period, BatchWriter& batch, bool indexed = true) {
   OverdueFinding(period, /*put=*/true, batch);
-  batch.Delete(Cf::kRetentionOverdue, OverdueKey(period));
+  if (indexed) batch.Delete(Cf::kRetentionOverdue, OverdueKey(period));
   period.set_overdue_reported(true);
 }
 
 // The latest instant the log has reached: the greatest min(occurred_at, recorded_at) sealed so far (recorded_at
 // bounds an occurred_at in the future). Kept at the empty key of retention_overdue, which sorts before every entry.
+// Every batch ends with a sweep up to the watermark, so where a batch starts every entry below the watermark has
+// been reported (`swept`); an entry below the watermark that the batch adds is reported at once (Extend), so the
+// sweep scans only [swept, watermark), past the deleted entries of earlier sweeps.
 struct Watermark {
   std::optional<int64_t> micros;
+  std::optional<int64_t> swept;
 };
 
 absl::Status DecodeWatermark(const std::optional<std::string>& bytes, Watermark* out) {
@@ -146,6 +150,7 @@ absl::Status DecodeWatermark(const std::optional<std::string>& bytes, Watermark*
   google::protobuf::Timestamp ts;
   if (!ts.ParseFromString(*bytes)) return absl::DataLossError("retention_overdue: watermark does not parse");
   out->micros = Micros(ts);
+  out->swept = out->micros;
   return absl::OkStatus();
 }
 
@@ -164,8 +169,9 @@ absl::StatusOr<Watermark*> WatermarkRow(BatchWriter& batch) {
 // occurred at `occurred`, and keeps its retention_due row (key `old_due` before the event; rewritten when
 // `due_changed` or when the event moves it) and its retention_overdue entry in step. `existed`: the period was
 // open before the event.
-void Extend(HoldingPeriod& period, bool existed, std::optional<int64_t> retain, std::optional<int64_t> overdue,
-            int64_t occurred, bool due_changed, const std::optional<std::string>& old_due, BatchWriter& batch) {
+absl::Status Extend(HoldingPeriod& period, bool existed, std::optional<int64_t> retain,
+                    std::optional<int64_t> overdue, int64_t occurred, bool due_changed,
+                    const std::optional<std::string>& old_due, BatchWriter& batch) {
   if (retain.has_value() && (!period.has_retain_until() || *retain > Micros(period.retain_until()))) {
     SetMicros(period.mutable_retain_until(), *retain);
     due_changed = true;
@@ -188,7 +194,13 @@ void Extend(HoldingPeriod& period, bool existed, std::optional<int64_t> retain, 
     }
     SetMicros(period.mutable_overdue_at(), *overdue);
     period.set_overdue_reported(false);
-    batch.Put(Cf::kRetentionOverdue, OverdueKey(period), OverdueEntry(period));
+    auto watermark = WatermarkRow(batch);
+    if (!watermark.ok()) return watermark.status();
+    if ((*watermark)->micros.has_value() && *overdue < *(*watermark)->micros) {
+      ReportOverdue(period, batch, /*indexed=*/false);  // the log is past it already
+    } else {
+      batch.Put(Cf::kRetentionOverdue, OverdueKey(period), OverdueEntry(period));
+    }
     due_changed = true;
   }
 
@@ -197,21 +209,24 @@ void Extend(HoldingPeriod& period, bool existed, std::optional<int64_t> retain, 
     if (old_due.has_value() && *old_due != due_key) batch.Delete(Cf::kRetentionDue, *old_due);
     batch.Put(Cf::kRetentionDue, due_key, rmrows::Bytes(DueRecord(period, due_key)));
   }
+  return absl::OkStatus();
 }
 
-// The systems in which the subject has open holdings (the keys of its HoldingSet rows; closed periods have longer
-// keys under the same prefix).
+// The systems in which the subject has open holdings: the keys of its HoldingSet rows, which sort before its closed
+// periods (read_model_keys.h).
 absl::StatusOr<std::vector<std::string>> OpenSystems(BatchWriter& batch, std::string_view subject_id) {
   const std::string prefix = rmkeys::HoldingSubjectPrefix(subject_id);
-  auto rows = batch.Scan(Cf::kHoldings, prefix, keys::PrefixSuccessor(prefix));
+  auto rows = batch.Scan(Cf::kHoldings, prefix, rmkeys::HoldingOpenEnd(subject_id));
   if (!rows.ok()) return rows.status();
   std::vector<std::string> systems;
   for (const auto& [key, value] : *rows) {
     std::string_view rest(key);
     rest.remove_prefix(prefix.size());
     std::string system;
-    if (!keys::ConsumeString(&rest, &system)) return absl::DataLossError("holdings: a key does not decode");
-    if (rest.empty()) systems.push_back(std::move(system));
+    if (!keys::ConsumeString(&rest, &system) || !rest.empty()) {
+      return absl::DataLossError("holdings: an open set's key does not decode");
+    }
+    systems.push_back(std::move(system));
   }
   return systems;
 }
@@ -241,7 +256,11 @@ absl::Status EndUntilEvent(const SealedEventView& sealed, pdl::v1::RetentionEven
         retain = retain.has_value() ? std::max(*retain, due) : due;
         overdue = overdue.has_value() ? std::max(*overdue, late) : late;
       }
-      if (retain.has_value()) Extend(period, /*existed=*/true, retain, overdue, occurred, false, old_due, batch);
+      if (!retain.has_value()) continue;
+      if (absl::Status s = Extend(period, /*existed=*/true, retain, overdue, occurred, false, old_due, batch);
+          !s.ok()) {
+        return s;
+      }
     }
   }
   return absl::OkStatus();
@@ -361,7 +380,9 @@ absl::Status HoldingsModel::Collect(const SealedEventView& sealed, BatchWriter& 
       *period.mutable_since() = e.occurred_at();
       due_changed = true;
     }
-    Extend(period, found, retain, overdue, occurred, due_changed, old_due, batch);
+    if (absl::Status s = Extend(period, found, retain, overdue, occurred, due_changed, old_due, batch); !s.ok()) {
+      return s;
+    }
   }
   return absl::OkStatus();
 }
@@ -408,9 +429,14 @@ absl::Status HoldingsModel::Finish(BatchWriter& batch) {
   if (!watermark.ok()) return watermark.status();
   if (!(*watermark)->micros.has_value()) return absl::OkStatus();
   // Every open period whose overdue_at is before the watermark (overdue: open after that instant).
-  std::string upper;
+  std::string lower(1, '\0'), upper;  // the watermark's own key, "", is below every entry
+  if ((*watermark)->swept.has_value()) {
+    lower.clear();
+    keys::AppendI64(&lower, *(*watermark)->swept);
+  }
   keys::AppendI64(&upper, *(*watermark)->micros);
-  auto entries = batch.Scan(Cf::kRetentionOverdue, std::string(1, '\0'), upper);
+  (*watermark)->swept = (*watermark)->micros;
+  auto entries = batch.Scan(Cf::kRetentionOverdue, lower, upper);
   if (!entries.ok()) return entries.status();
   for (const auto& [key, bytes] : *entries) {
     HoldingPeriod entry;

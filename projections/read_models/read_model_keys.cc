@@ -22,9 +22,12 @@ std::string HoldingSystemKey(std::string_view subject_id, std::string_view syste
   return key;
 }
 
+std::string HoldingOpenEnd(std::string_view subject_id) { return SubjectPrefix(subject_id) + kClosedTag; }
+
 std::string HoldingClosedKey(std::string_view subject_id, std::string_view system, std::string_view category,
                              const EventPos& opened) {
-  std::string key = HoldingSystemKey(subject_id, system);
+  std::string key = HoldingOpenEnd(subject_id);
+  keys::AppendString(&key, system);
   keys::AppendString(&key, category);
   AppendPos(&key, opened);
   return key;

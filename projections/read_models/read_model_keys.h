@@ -27,9 +27,12 @@ void AppendPos(std::string* out, const EventPos& pos);
 std::string_view RecipientKey(const pdl::v1::Recipient& recipient);
 
 // holdings: the open periods of a system at (subject, system) -> HoldingSet; each closed period at (subject,
-// system, category, opened) -> HoldingPeriod, with opened = the opening event's position. The set's key is a
-// prefix of its system's closed keys.
+// kClosedTag, system, category, opened) -> HoldingPeriod, with opened = the opening event's position. The tag
+// (a byte no UTF-8 string holds) puts every closed period after the subject's open sets, so the sets alone are
+// the range [HoldingSubjectPrefix, HoldingOpenEnd).
+inline constexpr char kClosedTag = '\xff';
 std::string HoldingSubjectPrefix(std::string_view subject_id);
+std::string HoldingOpenEnd(std::string_view subject_id);
 std::string HoldingSystemKey(std::string_view subject_id, std::string_view system);
 std::string HoldingClosedKey(std::string_view subject_id, std::string_view system, std::string_view category,
                              const EventPos& opened);
