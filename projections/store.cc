@@ -33,7 +33,13 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const Options& options) {
     rocksdb::ColumnFamilyOptions cf;
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = cache;
-    if (point_lookups) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    if (point_lookups) {
+      table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+      // And in the memtable: most reads of a new event are of keys not written yet (a new event_id, a subject's
+      // first row in a family), which otherwise cost a full skiplist search.
+      cf.memtable_whole_key_filtering = true;
+      cf.memtable_prefix_bloom_size_ratio = 0.05;
+    }
     cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     cf.write_buffer_size = 32u << 20;
     // Keys that start with a 4-byte partition and grow within it (log, tree): memtable inserts reuse the
