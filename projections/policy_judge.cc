@@ -251,6 +251,7 @@ RetainUntilFn PolicyRetainUntil(const PolicyRegistry* registry) {
       out.grace = policy::GraceFor(published.policy(), rule);
       if (rule != nullptr) out.retain_until = policy::RetainUntil(*rule, ToTime(sealed.event->occurred_at()));
       if (rule != nullptr && rule->has_until()) out.until = rule->until();
+      if (rule != nullptr) out.rule_id = rule->id();
       return out;
     }
     return out;

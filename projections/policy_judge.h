@@ -122,7 +122,7 @@ class PolicyFactsModel final : public ReadModel {
 // retain_until = collected occurred_at plus the period of the rule that governs the category (std::nullopt when
 // no policy judged it, no rule governs the category, or the rule lasts until an event such as account closure,
 // whose end is known only once the event happens: policy::RetainUntilAfter), and the grace of that rule, else the
-// policy's retention_grace (zero without a policy), and for an until-event rule its event and period. Deterministic: depends only on the sealed event and the
+// policy's retention_grace (zero without a policy), for an until-event rule its event and period, and the rule's id. Deterministic: depends only on the sealed event and the
 // immutable stored version. Matches HoldingsModel::RetainUntilFn.
 using RetainUntilFn = std::function<absl::StatusOr<CollectedRetention>(
     const SealedEventView& sealed, std::string_view category, const BatchWriter& batch)>;

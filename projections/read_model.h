@@ -179,6 +179,8 @@ struct CollectedRetention {
   pdl::v1::Period grace;
   // When the rule lasts until an event (account closure, consent withdrawal): that event and the period after it.
   std::optional<pdl::v1::RetentionUntil> until;
+  // The id of the rule that governs it; empty when none does.
+  std::string rule_id;
 };
 
 }  // namespace pdl

@@ -50,10 +50,11 @@ int Find(const HoldingSet& set, const std::string& category, bool* found) {
   return static_cast<int>(it - set.open().begin());
 }
 
-bool SameWay(const HoldingCollection& c, const pdl::v1::PrivacyEvent& e) {
+// `rule`: the retention rule that governs the collection (RetentionRuleOf).
+bool SameWay(const HoldingCollection& c, const pdl::v1::PrivacyEvent& e, std::string_view rule) {
   const auto& d = e.data_collected();
   return c.legal_basis() == d.legal_basis() && c.method() == d.method() && c.source() == e.source() &&
-         c.retention_rule() == d.retention_rule() && c.consent_id() == d.consent_id() &&
+         c.retention_rule() == rule && c.consent_id() == d.consent_id() &&
          std::equal(c.purposes().begin(), c.purposes().end(), d.purposes().begin(), d.purposes().end());
 }
 
@@ -318,6 +319,8 @@ absl::Status HoldingsModel::Collect(const SealedEventView& sealed, BatchWriter& 
       rules = std::move(*computed);
     }
     if (!retain.has_value() && rules.retain_until.has_value()) retain = absl::ToUnixMicros(*rules.retain_until);
+    // The rule the policy applies (the one the event names, or the first that covers it), else what the event says.
+    const std::string_view rule = rules.rule_id.empty() ? std::string_view(c.retention_rule()) : rules.rule_id;
     std::optional<int64_t> overdue;
     if (retain.has_value()) {
       overdue = absl::ToUnixMicros(policy::RetentionOverdueAt(absl::FromUnixMicros(*retain), rules.grace));
@@ -344,7 +347,7 @@ absl::Status HoldingsModel::Collect(const SealedEventView& sealed, BatchWriter& 
 
     HoldingCollection* way = nullptr;
     for (auto& existing : *period.mutable_collections()) {
-      if (SameWay(existing, e)) {
+      if (SameWay(existing, e, rule)) {
         way = &existing;
         break;
       }
@@ -355,7 +358,7 @@ absl::Status HoldingsModel::Collect(const SealedEventView& sealed, BatchWriter& 
       way->set_legal_basis(c.legal_basis());
       way->set_method(c.method());
       way->set_source(e.source());
-      way->set_retention_rule(c.retention_rule());
+      way->set_retention_rule(std::string(rule));
       way->set_consent_id(c.consent_id());
       *way->mutable_first_seen() = e.occurred_at();
       *way->mutable_first_event() = rmrows::RefOf(sealed);

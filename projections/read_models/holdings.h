@@ -5,7 +5,9 @@
 // HoldingPeriod), and the retention-due index over the open ones (family `retention_due`).
 //
 // - DataCollected, per category: joins the open period of (subject, system, category), or opens one (since =
-//   occurred_at). Collections with equal purposes, legal basis, method, source, retention rule and consent are
+//   occurred_at). Collections with equal purposes, legal basis, method, source, retention rule (the one the
+//   policy applies: the rule the event names or else the first that covers it; what the event names when the
+//   policy has no such rule) and consent are
 //   folded into one HoldingCollection (first seen, latest retain_until), so a period grows with the variety of
 //   its collections, not their number, and a repeated collection that changes nothing writes nothing.
 // - retain_until of a collection: the event's retain_until; occurred_at when the subject is flagged minor (the

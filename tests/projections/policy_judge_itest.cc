@@ -350,6 +350,7 @@ TEST_F(PolicyJudgeTest, RetainUntilFollowsThePeriodRuleOfTheJudgingPolicy) {
   ASSERT_TRUE(usage_retention.ok());
   EXPECT_EQ(usage_retention->retain_until, absl::FromCivil(absl::CivilSecond(2024, 8, 1, 10, 0, 0), kUtc));  // 14 months
   EXPECT_EQ(usage_retention->grace.days(), 30);  // the policy's retention_grace
+  EXPECT_EQ(usage_retention->rule_id, "usage-data");  // the first rule covering the category and purpose
   // An until-event rule (account closure) has no end yet, but the policy's grace; no policy, no answer.
   auto registration = Registration("r1", kT0);
   view.event = &registration;
@@ -357,12 +358,14 @@ TEST_F(PolicyJudgeTest, RetainUntilFollowsThePeriodRuleOfTheJudgingPolicy) {
   ASSERT_TRUE(account.ok());
   EXPECT_EQ(account->retain_until, std::nullopt);
   EXPECT_EQ(account->grace.days(), 30);
+  EXPECT_EQ(account->rule_id, "account");
   view.event = &usage;
   view.policy_version = "";
   auto none = retain_until(view, "user.device.cookie_id", batch);
   ASSERT_TRUE(none.ok());
   EXPECT_EQ(none->retain_until, std::nullopt);
   EXPECT_EQ(none->grace.days(), 0);
+  EXPECT_EQ(none->rule_id, "");
 }
 
 }  // namespace

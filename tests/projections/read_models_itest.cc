@@ -302,9 +302,11 @@ TEST_F(ReadModelsTest, UntilEventRetentionEndsWhenItsEventHappens) {
     pdl::v1::RetentionUntil until;
     if (category == "user.authorization.credentials") {
       until.set_event(pdl::v1::RETENTION_EVENT_CONSENT_WITHDRAWAL);
+      r.rule_id = "google-authorization";
     } else {
       until.set_event(pdl::v1::RETENTION_EVENT_ACCOUNT_CLOSURE);
       until.mutable_plus()->set_days(30);
+      r.rule_id = "account";
     }
     r.until = until;
     return absl::StatusOr<CollectedRetention>(r);
@@ -347,6 +349,8 @@ TEST_F(ReadModelsTest, UntilEventRetentionEndsWhenItsEventHappens) {
   const auto* crm = FindHolding(report, "crm", "user.name", pdl::v1::HOLDING_STATUS_HELD);
   ASSERT_NE(crm, nullptr);
   EXPECT_EQ(T(crm->retain_until()), Utc(2023, 5, 1));
+  // The events name no rule: the holding shows the one the policy applies.
+  EXPECT_THAT(crm->retention_rules(), ElementsAre("account"));
 
   // Past the grace, still held: overdue. Rebuilt from the log: the same rows.
   Apply({UsedFor("tick", "s2", Utc(2023, 6, 1), "crm", {"user.name"}, {"essential.service"})});
