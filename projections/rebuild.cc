@@ -28,6 +28,15 @@ void UpdateFramed(EVP_MD_CTX* ctx, std::string_view bytes) {
   EVP_DigestUpdate(ctx, bytes.data(), bytes.size());
 }
 
+// The default family's key of the recorded read-model layout (decimal).
+constexpr char kLayoutKey[] = "read_model_layout";
+
+absl::Status WriteLayout(Store& store) {
+  rocksdb::WriteBatch batch;
+  batch.Put(store.cf(Cf::kDefault), kLayoutKey, std::to_string(kReadModelLayout));
+  return store.Write(&batch);
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> ReadModelDigest(const Store& store, const std::vector<Cf>& families) {
@@ -168,7 +177,28 @@ absl::StatusOr<RebuildResult> RebuildReadModels(Store& store, const std::vector<
   auto after = ReadModelDigest(store, families);
   if (!after.ok()) return after.status();
   result.digest_after = std::move(*after);
+  if (absl::Status s = WriteLayout(store); !s.ok()) return s;
   return result;
+}
+
+absl::StatusOr<std::optional<RebuildResult>> EnsureReadModelLayout(Store& store,
+                                                                   const std::vector<ReadModel*>& models,
+                                                                   const std::vector<Cf>& families) {
+  auto stored = store.Get(Cf::kDefault, kLayoutKey);
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value() && **stored == std::to_string(kReadModelLayout)) return std::nullopt;
+  if (!stored->has_value()) {
+    auto it = store.NewIterator(Cf::kLog);
+    it->SeekToFirst();
+    if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
+    if (!it->Valid()) {
+      if (absl::Status s = WriteLayout(store); !s.ok()) return s;
+      return std::nullopt;
+    }
+  }
+  auto rebuilt = RebuildReadModels(store, models, families);
+  if (!rebuilt.ok()) return rebuilt.status();
+  return *rebuilt;
 }
 
 }  // namespace pdl

@@ -12,6 +12,7 @@
 // Not thread-safe with respect to other writers; the functions themselves keep no state.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,10 +43,22 @@ struct RebuildResult {
   std::string digest_after;
 };
 
-// Digest, drop `families`, re-apply the whole log through `models` (in this order), digest again.
+// Digest, drop `families`, re-apply the whole log through `models` (in this order), digest again; then records
+// kReadModelLayout as the store's layout.
 [[nodiscard]] absl::StatusOr<RebuildResult> RebuildReadModels(Store& store, const std::vector<ReadModel*>& models,
                                                               const std::vector<Cf>& families,
                                                               const RebuildOptions& options = {});
+
+// The layout of the read-model keys and rows this build writes. Raised whenever one changes (2: closed holding
+// periods keyed after the open sets, retention_overdue), so that a data directory of an earlier build gets its
+// read models rebuilt from the log instead of being misread.
+inline constexpr int kReadModelLayout = 2;
+
+// On start: the layout recorded in the store (the default family) differs from kReadModelLayout, or none is
+// recorded while the log holds records (a store of a build before layouts were recorded) -> rebuilds the read
+// models (RebuildReadModels) and returns the result; otherwise records the layout and returns std::nullopt.
+[[nodiscard]] absl::StatusOr<std::optional<RebuildResult>> EnsureReadModelLayout(
+    Store& store, const std::vector<ReadModel*>& models, const std::vector<Cf>& families);
 
 }  // namespace pdl
 

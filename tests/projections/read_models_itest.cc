@@ -1029,6 +1029,53 @@ TEST_F(ReadModelsTest, RebuildFromTheLogIsByteIdentical) {
   EXPECT_EQ(listed->findings_size(), 9);
 }
 
+TEST_F(ReadModelsTest, ReadModelsOfAnotherLayoutAreRebuiltOnce) {
+  auto ensure = [&] { return EnsureReadModelLayout(*store_, ModelPointers(models_), ReadModelFamilies()); };
+  auto set_layout = [&](std::optional<std::string> value) {
+    rocksdb::WriteBatch batch;
+    if (value.has_value()) {
+      batch.Put(store_->cf(Cf::kDefault), "read_model_layout", *value);
+    } else {
+      batch.Delete(store_->cf(Cf::kDefault), "read_model_layout");
+    }
+    ASSERT_TRUE(store_->Write(&batch).ok());
+  };
+  // An empty store records the layout and rebuilds nothing.
+  auto fresh = ensure();
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_FALSE(fresh->has_value());
+  EXPECT_EQ(*store_->Get(Cf::kDefault, "read_model_layout"), std::to_string(kReadModelLayout));
+
+  const auto events = Scenario(6);
+  Apply(events);
+  auto live = ReadModelDigest(*store_, ReadModelFamilies());
+  ASSERT_TRUE(live.ok());
+  auto same = ensure();
+  ASSERT_TRUE(same.ok());
+  EXPECT_FALSE(same->has_value());
+
+  // Rows of an older layout (here: a stray row) under an older layout number: rebuilt from the log, once.
+  set_layout("1");
+  rocksdb::WriteBatch stray;
+  stray.Put(store_->cf(Cf::kHoldings), "old-layout-row", "x");
+  ASSERT_TRUE(store_->Write(&stray).ok());
+  auto rebuilt = ensure();
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  ASSERT_TRUE(rebuilt->has_value());
+  EXPECT_EQ((*rebuilt)->events, events.size());
+  EXPECT_EQ((*rebuilt)->digest_after, *live);
+  auto again = ensure();
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->has_value());
+
+  // A store of a build from before layouts were recorded, with a log: rebuilt too.
+  set_layout(std::nullopt);
+  auto unrecorded = ensure();
+  ASSERT_TRUE(unrecorded.ok());
+  ASSERT_TRUE(unrecorded->has_value());
+  EXPECT_EQ((*unrecorded)->digest_after, *live);
+}
+
 TEST_F(ReadModelsTest, ReadModelsDoNotDependOnHowPartitionsInterleave) {
   const auto events = Scenario(40);
   std::vector<InputRecord> records;
