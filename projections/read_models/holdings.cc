@@ -95,38 +95,18 @@ std::string OverdueEntry(const HoldingPeriod& period) {
   return rmrows::Bytes(entry);
 }
 
-// The retention.overdue finding of `period` at its overdue_at, in `findings` and `findings_by_subject` (put, or
-// retracted when a later event shows the period was not open then). A function of the period's identity and
-// overdue_at only, so that it is the same row whichever of the sweep, a collection or the deletion writes it.
+// The retention.overdue finding of `period` at its overdue_at (put, or retracted when a later event shows the
+// period was not open then). A function of the period's identity and overdue_at only, so that it is the same row
+// whichever of the sweep, a collection or the deletion writes it.
 void OverdueFinding(const HoldingPeriod& period, bool put, BatchWriter& batch) {
-  const rmkeys::EventPos pos{Micros(period.overdue_at()), period.opened_by().partition(), period.opened_by().seq()};
-  // One opening event opens a period per category (and system): the index tells them apart, from a hash of the
-  // two with the top bit set (event-sealed findings count from 0).
+  // One opening event opens a period per category (and system): the index tells them apart, from a hash of the two.
   const std::string id = Sha256(absl::StrCat(period.system(), absl::string_view("\0", 1), period.category()));
   uint32_t index = 0;
   for (int i = 0; i < 4; ++i) index = (index << 8) | static_cast<uint8_t>(id[i]);
-  index |= 0x80000000u;
-  const pdl::v1::Finding finding =
-      policy::RetentionOverdueFinding(period.category(), period.system(), ToTime(period.overdue_at()));
-  const std::string key = rmkeys::FindingKey(pos.micros, finding.rule_id(),
-                                             static_cast<uint32_t>(finding.severity()), pos.partition, pos.seq, index);
-  const std::string subject_key = rmkeys::SubjectFindingKey(period.subject_id(), pos, index);
-  if (!put) {
-    batch.Delete(Cf::kFindings, key);
-    batch.Delete(Cf::kFindingsBySubject, subject_key);
-    return;
-  }
-  pdl::v1::FindingRecord record;
-  *record.mutable_occurred_at() = period.overdue_at();
-  record.set_rule_id(finding.rule_id());
-  record.set_severity(finding.severity());
-  record.set_explanation(finding.explanation());
-  record.set_subject_id(period.subject_id());
-  *record.mutable_event() = period.opened_by();
-  record.set_action(pdl::v1::EVENT_ACTION_DATA_COLLECTED);
-  const std::string value = rmrows::Bytes(record);
-  batch.Put(Cf::kFindings, key, value);
-  batch.Put(Cf::kFindingsBySubject, subject_key, value);
+  rmrows::TimeDrivenFinding(
+      batch, policy::RetentionOverdueFinding(period.category(), period.system(), ToTime(period.overdue_at())),
+      period.subject_id(), Micros(period.overdue_at()), period.opened_by(), pdl::v1::EVENT_ACTION_DATA_COLLECTED,
+      index | 0x80000000u, put);
 }
 
 // Reports `period` overdue now: its finding, and it leaves the retention_overdue index (`indexed`: it is there).
@@ -136,34 +116,8 @@ void ReportOverdue(HoldingPeriod& period, BatchWriter& batch, bool indexed = tru
   period.set_overdue_reported(true);
 }
 
-// The latest instant the log has reached: the greatest min(occurred_at, recorded_at) sealed so far (recorded_at
-// bounds an occurred_at in the future). Kept at the empty key of retention_overdue, which sorts before every entry.
-// Every batch ends with a sweep up to the watermark, so where a batch starts every entry below the watermark has
-// been reported (`swept`); an entry below the watermark that the batch adds is reported at once (Extend), so the
-// sweep scans only [swept, watermark), past the deleted entries of earlier sweeps.
-struct Watermark {
-  std::optional<int64_t> micros;
-  std::optional<int64_t> swept;
-};
-
-absl::Status DecodeWatermark(const std::optional<std::string>& bytes, Watermark* out) {
-  if (!bytes.has_value()) return absl::OkStatus();
-  google::protobuf::Timestamp ts;
-  if (!ts.ParseFromString(*bytes)) return absl::DataLossError("retention_overdue: watermark does not parse");
-  out->micros = Micros(ts);
-  out->swept = out->micros;
-  return absl::OkStatus();
-}
-
-std::optional<std::string> EncodeWatermark(const Watermark& w) {
-  if (!w.micros.has_value()) return std::nullopt;
-  google::protobuf::Timestamp ts;
-  SetMicros(&ts, *w.micros);
-  return ts.SerializeAsString();
-}
-
-absl::StatusOr<Watermark*> WatermarkRow(BatchWriter& batch) {
-  return batch.Row<Watermark>(Cf::kRetentionOverdue, "", &DecodeWatermark, &EncodeWatermark);
+absl::StatusOr<rmrows::LogClock*> WatermarkRow(BatchWriter& batch) {
+  return rmrows::LogClockRow(batch, Cf::kRetentionOverdue);
 }
 
 // Extends `period` to `retain` and `overdue` (each std::nullopt when the event gives none), as of an event that
@@ -197,7 +151,7 @@ absl::Status Extend(HoldingPeriod& period, bool existed, std::optional<int64_t> 
     period.set_overdue_reported(false);
     auto watermark = WatermarkRow(batch);
     if (!watermark.ok()) return watermark.status();
-    if ((*watermark)->micros.has_value() && *overdue < *(*watermark)->micros) {
+    if ((*watermark)->now.has_value() && *overdue < *(*watermark)->now) {
       ReportOverdue(period, batch, /*indexed=*/false);  // the log is past it already
     } else {
       batch.Put(Cf::kRetentionOverdue, OverdueKey(period), OverdueEntry(period));
@@ -270,11 +224,7 @@ absl::Status EndUntilEvent(const SealedEventView& sealed, pdl::v1::RetentionEven
 }  // namespace
 
 absl::Status HoldingsModel::Apply(const SealedEventView& sealed, BatchWriter& batch) {
-  auto watermark = WatermarkRow(batch);
-  if (!watermark.ok()) return watermark.status();
-  const int64_t now =
-      std::min(Micros(sealed.event->occurred_at()), absl::ToUnixMicros(sealed.recorded_at));
-  if (!(*watermark)->micros.has_value() || now > *(*watermark)->micros) (*watermark)->micros = now;
+  if (auto clock = rmrows::AdvanceLogClock(batch, Cf::kRetentionOverdue, sealed); !clock.ok()) return clock.status();
   const pdl::v1::PrivacyEvent& e = *sealed.event;
   switch (e.action_case()) {
     case pdl::v1::PrivacyEvent::kDataCollected:
@@ -430,16 +380,11 @@ absl::Status HoldingsModel::Delete(const SealedEventView& sealed, BatchWriter& b
 absl::Status HoldingsModel::Finish(BatchWriter& batch) {
   auto watermark = WatermarkRow(batch);
   if (!watermark.ok()) return watermark.status();
-  if (!(*watermark)->micros.has_value()) return absl::OkStatus();
   // Every open period whose overdue_at is before the watermark (overdue: open after that instant).
-  std::string lower(1, '\0'), upper;  // the watermark's own key, "", is below every entry
-  if ((*watermark)->swept.has_value()) {
-    lower.clear();
-    keys::AppendI64(&lower, *(*watermark)->swept);
-  }
-  keys::AppendI64(&upper, *(*watermark)->micros);
-  (*watermark)->swept = (*watermark)->micros;
-  auto entries = batch.Scan(Cf::kRetentionOverdue, lower, upper);
+  const auto range = rmrows::SweepRange(**watermark, INT64_MIN);
+  if (!range.has_value()) return absl::OkStatus();
+  (*watermark)->swept = (*watermark)->now;
+  auto entries = batch.Scan(Cf::kRetentionOverdue, range->first, range->second);
   if (!entries.ok()) return entries.status();
   for (const auto& [key, bytes] : *entries) {
     HoldingPeriod entry;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ledger/policy/findings.h"
 #include "projections/read_models/internal/rows.h"
 #include "projections/read_models/read_model_keys.h"
 
@@ -29,8 +30,23 @@ bool EvaluateRequestAt(pdl::v1::RightsRequestRecord* record, int64_t as_of_micro
   return true;
 }
 
+namespace {
+
+// The request.overdue finding of a request still open after its due_at (put, or withdrawn when it is closed: a
+// close after the deadline seals a request.overdue of its own). A function of the record's identity and due_at.
+void OverdueFinding(const pdl::v1::RightsRequestRecord& record, bool put, BatchWriter& batch) {
+  rmrows::TimeDrivenFinding(batch,
+                            policy::RequestOverdueFinding(record.right(), absl::FromUnixMicros(Micros(record.due_at()))),
+                            record.subject_id(), Micros(record.due_at()), record.opened_by(),
+                            pdl::v1::EVENT_ACTION_RIGHTS_REQUEST_OPENED, 0x80000000u, put);
+}
+
+}  // namespace
+
 absl::Status RightsRequestsModel::Apply(const SealedEventView& sealed, BatchWriter& batch) {
   const pdl::v1::PrivacyEvent& e = *sealed.event;
+  auto clock = rmrows::AdvanceLogClock(batch, Cf::kRequestsOpen, sealed);
+  if (!clock.ok()) return clock.status();
   if (!e.has_rights_request_opened() && !e.has_rights_request_closed()) return absl::OkStatus();
   const std::string& request_id =
       e.has_rights_request_opened() ? e.rights_request_opened().request_id() : e.rights_request_closed().request_id();
@@ -67,9 +83,37 @@ absl::Status RightsRequestsModel::Apply(const SealedEventView& sealed, BatchWrit
   batch.Put(Cf::kRequestsByDue, rmkeys::RequestDueKey(due, e.subject().id(), request_id), value);
   if (was_open && (old_due != due || record.has_closed_at())) {
     batch.Delete(Cf::kRequestsOpen, rmkeys::RequestDueKey(old_due, e.subject().id(), request_id));
+    // The sweep may have found it overdue at its old due date: no longer open, or due later now.
+    if (old_due != rmkeys::kNoDue) {
+      pdl::v1::RightsRequestRecord before = record;
+      rmrows::SetMicros(before.mutable_due_at(), old_due);
+      OverdueFinding(before, /*put=*/false, batch);
+    }
   }
-  if (!record.has_closed_at())
+  if (!record.has_closed_at()) {
     batch.Put(Cf::kRequestsOpen, rmkeys::RequestDueKey(due, e.subject().id(), request_id), value);
+    // Opened after the log passed its deadline (an event arriving late): overdue at once; the sweep has passed.
+    if (due != rmkeys::kNoDue && (*clock)->swept.has_value() && due < *(*clock)->swept) {
+      OverdueFinding(record, /*put=*/true, batch);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RightsRequestsModel::Finish(BatchWriter& batch) {
+  auto clock = rmrows::LogClockRow(batch, Cf::kRequestsOpen);
+  if (!clock.ok()) return clock.status();
+  // Open requests due before the log's instant (kNoDue rows, a close without an open, are never due).
+  const auto range = rmrows::SweepRange(**clock, rmkeys::kNoDue + 1);
+  if (!range.has_value()) return absl::OkStatus();
+  (*clock)->swept = (*clock)->now;
+  auto open = batch.Scan(Cf::kRequestsOpen, range->first, range->second);
+  if (!open.ok()) return open.status();
+  for (const auto& [key, bytes] : *open) {
+    pdl::v1::RightsRequestRecord record;
+    if (!record.ParseFromString(bytes)) return absl::DataLossError("requests_open: a row does not parse");
+    OverdueFinding(record, /*put=*/true, batch);
+  }
   return absl::OkStatus();
 }
 

@@ -5,8 +5,14 @@
 // date: `requests_by_due` (every request) and `requests_open` (only while open), so "open and overdue at T" is a
 // range scan of requests_open up to T. due_at = opened_at + 1 calendar month (GDPR Art. 12(3)). The earliest open
 // counts; a close sets closed_at, outcome and the closing event (a later close replaces an earlier one). A close
-// without an open is kept (no due date; indexed under kNoDue). Follows the subject's log order. Deterministic; not
-// thread-safe (sealer thread).
+// without an open is kept (no due date; indexed under kNoDue). Follows the subject's log order.
+//
+// request.overdue for a request nobody answers: at the end of every batch (Finish) the open requests due before
+// the log's instant (rmrows::LogClock, kept at the empty key of requests_open) get a FindingRecord (time = due_at,
+// event = the opening event) in `findings` and `findings_by_subject`; one opened after the log passed its due date
+// gets it at once. Closing the request withdraws it (a close after the deadline is sealed with a request.overdue
+// finding of its own, by the judge), so after the whole log the finding is there exactly for the requests still
+// open past their due date, wherever the batches were cut. Deterministic; not thread-safe (sealer thread).
 
 #include <cstdint>
 
@@ -20,6 +26,7 @@ class RightsRequestsModel final : public ReadModel {
  public:
   std::string_view name() const override { return "rights_requests"; }
   [[nodiscard]] absl::Status Apply(const SealedEventView& sealed, BatchWriter& batch) override;
+  [[nodiscard]] absl::Status Finish(BatchWriter& batch) override;
 };
 
 // One calendar month after `opened` in UTC, same time of day; the last day of that month when it has no such day

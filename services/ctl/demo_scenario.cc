@@ -621,7 +621,10 @@ class Cast {
     Timeline t = Begin(kId);
     Register(t, at(10, 7, 10, 0), Person("Stijn Aerts", Email("stijn.aerts")));
     Open(t.Add(at(11, 4, 9, 0), kPrivacyDesk), "req-demo-breach-unanswered", pdl::v1::SUBJECT_RIGHT_ERASURE);
-    End(t, kId, "an erasure request that was never answered", {}, "ledgerctl requests --overdue");
+    // Still a customer in December: the server-update e-mails go on.
+    Notify(t, at(12, 16, 7, 0));
+    End(t, kId, "an erasure request that was never answered: due 4 December, still open at the end of the year",
+        {"request.overdue"}, "ledgerctl requests --overdue");
   }
 
   int year_;

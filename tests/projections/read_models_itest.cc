@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <random>
 
@@ -121,20 +122,43 @@ class ReadModelsTest : public ::testing::Test {
     ASSERT_TRUE(store_->Write(&batch).ok());
   }
 
-  // The retention.overdue findings, as "subject/system/category@overdue_at" (dates only).
-  std::vector<std::string> OverdueFindings() {
+  // Seals `events` into a fresh store under `dir` in one batch (no sweep before the end), then rebuilds its read
+  // models in batches of `rebuild_batch`: both must give the read models whose digest is `live`.
+  void ExpectSameRowsInOneBatchAndRebuilt(const std::string& dir, const std::vector<pdl::v1::PrivacyEvent>& events,
+                                          const std::string& live, size_t rebuild_batch) {
+    Open(tmp_.path() + "/" + dir);
+    Apply(events);
+    auto one = ReadModelDigest(*store_, ReadModelFamilies());
+    ASSERT_TRUE(one.ok());
+    EXPECT_EQ(*one, live);
+    auto rebuilt =
+        RebuildReadModels(*store_, ModelPointers(models_), ReadModelFamilies(), {.batch_events = rebuild_batch});
+    ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+    EXPECT_EQ(rebuilt->digest_after, live);
+  }
+
+  // The findings of `rule`, each as "subject<sep>what@date" where `what` is what `describe` says of it.
+  std::vector<std::string> FindingsOf(std::string_view rule,
+                                      const std::function<std::string(const pdl::v1::FindingRecord&)>& describe) {
     pdl::v1::ListFindingsRequest request;
-    request.set_rule_id("retention.overdue");
+    request.set_rule_id(std::string(rule));
     auto r = ListFindings(*store_, request);
     EXPECT_TRUE(r.ok()) << r.status();
     std::vector<std::string> out;
     if (!r.ok()) return out;
     for (const auto& f : r->findings()) {
-      const std::string category = f.explanation().substr(f.explanation().find('\'') + 1);
-      out.push_back(absl::StrCat(f.subject_id(), "/", category.substr(0, category.find('\'')), "@",
+      out.push_back(absl::StrCat(f.subject_id(), describe(f), "@",
                                  absl::FormatTime("%Y-%m-%d", T(f.occurred_at()), absl::UTCTimeZone())));
     }
     return out;
+  }
+
+  // The retention.overdue findings, as "subject/category@overdue_at" (dates only).
+  std::vector<std::string> OverdueFindings() {
+    return FindingsOf("retention.overdue", [](const pdl::v1::FindingRecord& f) {
+      const std::string category = f.explanation().substr(f.explanation().find('\'') + 1);
+      return absl::StrCat("/", category.substr(0, category.find('\'')));
+    });
   }
 
   const absl::Time kNow = Utc(2024, 6, 1);
@@ -415,15 +439,8 @@ TEST_F(ReadModelsTest, RetentionOverdueByEventTimeRetractedWhenEarlyAndTheSameWh
   EXPECT_EQ(late.findings_size(), 2);
 
   // All in one batch (no sweep before the end), and rebuilt partition by partition in batches of 3: the same rows.
-  Open(tmp_.path() + "/one-batch");
-  Apply(events);
+  ExpectSameRowsInOneBatchAndRebuilt("one-batch", events, *live, 3);
   EXPECT_EQ(sorted(OverdueFindings()), expected);
-  auto one = ReadModelDigest(*store_, ReadModelFamilies());
-  ASSERT_TRUE(one.ok());
-  EXPECT_EQ(*one, *live);
-  auto rebuilt = RebuildReadModels(*store_, ModelPointers(models_), ReadModelFamilies(), {.batch_events = 3});
-  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
-  EXPECT_EQ(rebuilt->digest_after, *live);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -708,6 +725,67 @@ TEST_F(ReadModelsTest, RightsRequestsOpenClosedAndOverdueAsOf) {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Records of processing.
+
+TEST_F(ReadModelsTest, AnUnansweredRequestIsAStoredFindingOnceTheLogPassesItsDeadline) {
+  // As "subject:opening event@due date".
+  auto overdue = [&] {
+    return FindingsOf("request.overdue",
+                      [](const pdl::v1::FindingRecord& f) { return absl::StrCat(":", f.event().event_id()); });
+  };
+  auto tick = [](const std::string& id, absl::Time at) {
+    return UsedFor(id, "clock", at, "crm", {"user.name"}, {"essential.service"});
+  };
+  const std::vector<pdl::v1::PrivacyEvent> events = {
+      RequestOpened("o1", "s1", Utc(2023, 1, 10, 9), "r1", pdl::v1::SUBJECT_RIGHT_ACCESS),   // due 2023-02-10 09:00
+      RequestOpened("o2", "s2", Utc(2023, 1, 12, 9), "r2", pdl::v1::SUBJECT_RIGHT_ERASURE),  // due 2023-02-12 09:00
+      tick("t1", Utc(2023, 2, 10, 9)),                                                       // exactly s1's deadline
+      tick("t2", Utc(2023, 2, 11)),
+      RequestClosed("c2", "s2", Utc(2023, 2, 11, 12), "r2", pdl::v1::SUBJECT_RIGHT_ERASURE,
+                    pdl::v1::REQUEST_OUTCOME_FULFILLED),  // answered in time
+      tick("t3", Utc(2023, 3, 1)),
+      // Opened in January, recorded only now: the log is past its deadline already.
+      RequestOpened("o3", "s3", Utc(2023, 1, 20), "r3", pdl::v1::SUBJECT_RIGHT_ACCESS),
+  };
+  Apply({events[0], events[1]});
+  Apply({events[2]});
+  EXPECT_THAT(overdue(), IsEmpty());
+  Apply({events[3]});
+  EXPECT_THAT(overdue(), ElementsAre("s1:o1@2023-02-10"));
+  Apply({events[4]});
+  Apply({events[5]});
+  Apply({events[6]});
+  EXPECT_THAT(overdue(), ElementsAre("s1:o1@2023-02-10", "s3:o3@2023-02-20"));
+  pdl::v1::ListFindingsRequest by_subject;
+  by_subject.set_subject_id("s1");
+  auto s1 = ListFindings(*store_, by_subject);
+  ASSERT_TRUE(s1.ok());
+  ASSERT_EQ(s1->findings_size(), 1);
+  EXPECT_EQ(s1->findings(0).severity(), pdl::v1::SEVERITY_HIGH);
+  EXPECT_EQ(s1->findings(0).action(), pdl::v1::EVENT_ACTION_RIGHTS_REQUEST_OPENED);
+  EXPECT_THAT(s1->findings(0).explanation(), HasSubstr("still open after its response deadline of 2023-02-10"));
+
+  // Answered late: the stored finding is withdrawn (the judge seals one on the closing event).
+  const auto late = RequestClosed("c1", "s1", Utc(2023, 3, 2), "r1", pdl::v1::SUBJECT_RIGHT_ACCESS,
+                                  pdl::v1::REQUEST_OUTCOME_FULFILLED);
+  Apply({late});
+  EXPECT_THAT(overdue(), ElementsAre("s3:o3@2023-02-20"));
+  auto live = ReadModelDigest(*store_, ReadModelFamilies());
+  ASSERT_TRUE(live.ok());
+
+  // The same events in one batch, and rebuilt: the same rows.
+  std::vector<pdl::v1::PrivacyEvent> all = events;
+  all.push_back(late);
+  ExpectSameRowsInOneBatchAndRebuilt("requests-one-batch", all, *live, 2);
+  EXPECT_THAT(overdue(), ElementsAre("s3:o3@2023-02-20"));
+
+  // ListRightsRequests over requests_open does not see the model's clock row.
+  pdl::v1::ListRightsRequestsRequest open;
+  open.set_status(pdl::v1::RIGHTS_REQUEST_STATUS_OPEN);
+  auto listed = ListRightsRequests(*store_, open, kNow);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->requests_size(), 1);
+  EXPECT_EQ(listed->requests(0).request_id(), "r3");
+}
 
 TEST_F(ReadModelsTest, RecordsOfProcessingAggregateAndMarkAgainstDeclarations) {
   const absl::Time t = Utc(2023, 5, 1);

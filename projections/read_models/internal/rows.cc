@@ -72,4 +72,68 @@ std::string I64Value(int64_t v) {
 
 bool ParseI64Value(std::string_view bytes, int64_t* v) { return keys::ConsumeI64(&bytes, v) && bytes.empty(); }
 
+namespace {
+
+absl::Status DecodeClock(const std::optional<std::string>& bytes, LogClock* out) {
+  if (!bytes.has_value()) return absl::OkStatus();
+  google::protobuf::Timestamp ts;
+  if (!ts.ParseFromString(*bytes)) return absl::DataLossError("a read model's log clock does not parse");
+  out->now = Micros(ts);
+  out->swept = out->now;
+  return absl::OkStatus();
+}
+
+std::optional<std::string> EncodeClock(const LogClock& clock) {
+  if (!clock.now.has_value()) return std::nullopt;
+  google::protobuf::Timestamp ts;
+  SetMicros(&ts, *clock.now);
+  return ts.SerializeAsString();
+}
+
+}  // namespace
+
+absl::StatusOr<LogClock*> LogClockRow(BatchWriter& batch, Cf family) {
+  return batch.Row<LogClock>(family, "", &DecodeClock, &EncodeClock);
+}
+
+absl::StatusOr<LogClock*> AdvanceLogClock(BatchWriter& batch, Cf family, const SealedEventView& sealed) {
+  auto clock = LogClockRow(batch, family);
+  if (!clock.ok()) return clock.status();
+  const int64_t at = std::min(Micros(sealed.event->occurred_at()), absl::ToUnixMicros(sealed.recorded_at));
+  if (!(*clock)->now.has_value() || at > *(*clock)->now) (*clock)->now = at;
+  return clock;
+}
+
+std::optional<std::pair<std::string, std::string>> SweepRange(const LogClock& clock, int64_t floor) {
+  if (!clock.now.has_value()) return std::nullopt;
+  std::pair<std::string, std::string> range;
+  keys::AppendI64(&range.first, clock.swept.has_value() ? std::max(floor, *clock.swept) : floor);
+  keys::AppendI64(&range.second, *clock.now);
+  return range;
+}
+
+void TimeDrivenFinding(BatchWriter& batch, const pdl::v1::Finding& finding, std::string_view subject_id, int64_t at,
+                       const pdl::v1::EventRef& event, pdl::v1::EventAction action, uint32_t index, bool put) {
+  const rmkeys::EventPos pos{at, event.partition(), event.seq()};
+  const std::string key = rmkeys::FindingKey(at, finding.rule_id(), static_cast<uint32_t>(finding.severity()),
+                                             pos.partition, pos.seq, index);
+  const std::string subject_key = rmkeys::SubjectFindingKey(subject_id, pos, index);
+  if (!put) {
+    batch.Delete(Cf::kFindings, key);
+    batch.Delete(Cf::kFindingsBySubject, subject_key);
+    return;
+  }
+  pdl::v1::FindingRecord record;
+  SetMicros(record.mutable_occurred_at(), at);
+  record.set_rule_id(finding.rule_id());
+  record.set_severity(finding.severity());
+  record.set_explanation(finding.explanation());
+  record.set_subject_id(std::string(subject_id));
+  *record.mutable_event() = event;
+  record.set_action(action);
+  const std::string value = Bytes(record);
+  batch.Put(Cf::kFindings, key, value);
+  batch.Put(Cf::kFindingsBySubject, subject_key, value);
+}
+
 }  // namespace pdl::rmrows

@@ -64,6 +64,30 @@ void InsertSorted(google::protobuf::RepeatedField<int>* set, int value);
 std::string I64Value(int64_t v);
 [[nodiscard]] bool ParseI64Value(std::string_view bytes, int64_t* v);
 
+// The instant the log has reached, for a model whose rows depend on time passing (time-driven findings): the
+// greatest min(occurred_at, recorded_at) sealed so far (recorded_at bounds an occurred_at in the future), and
+// `swept`, that instant as the batch started. Kept at the empty key of one of the model's families (it sorts
+// before every other key). The model sweeps its index by due instant up to `now` at the end of every batch
+// (ReadModel::Finish), so where a batch starts everything below `swept` has been swept, and a row the batch adds
+// below `now` is handled at once.
+struct LogClock {
+  std::optional<int64_t> now;
+  std::optional<int64_t> swept;
+};
+[[nodiscard]] absl::StatusOr<LogClock*> LogClockRow(BatchWriter& batch, Cf family);
+// Moves the clock of `family` to `sealed` (never backwards) and returns it.
+[[nodiscard]] absl::StatusOr<LogClock*> AdvanceLogClock(BatchWriter& batch, Cf family, const SealedEventView& sealed);
+// The key range a sweep covers: [max(floor, swept), now), as keys::AppendI64 bounds; std::nullopt when the clock
+// has not started.
+std::optional<std::pair<std::string, std::string>> SweepRange(const LogClock& clock, int64_t floor);
+
+// Puts (or, with put false, deletes) a finding a read model derives from time passing rather than from one event
+// (retention.overdue, request.overdue): a FindingRecord at `at` about `subject_id`, referring to `event` (the
+// event that started the clock), in `findings` and `findings_by_subject`. `index` tells apart the findings of
+// one event; such findings use indexes with the top bit set (sealed findings count from 0).
+void TimeDrivenFinding(BatchWriter& batch, const pdl::v1::Finding& finding, std::string_view subject_id, int64_t at,
+                       const pdl::v1::EventRef& event, pdl::v1::EventAction action, uint32_t index, bool put);
+
 }  // namespace pdl::rmrows
 
 #endif  // PDL_PROJECTIONS_READ_MODELS_INTERNAL_ROWS_H_
