@@ -7,8 +7,9 @@
 //
 // Rules evaluated when an event is sealed live in ledger/policy/evaluator.h. Two rules are driven by time rather
 // than by an event (retention.overdue, request.overdue): the read models that track holdings and rights requests
-// evaluate them with the helpers below while nothing happens; request.overdue is also sealed on the event that
-// closes a request after its deadline (ledger/policy/evaluator.h). Pure and thread-safe.
+// store them, with the helpers below, once the log's time passes the deadline (projections/read_models/);
+// request.overdue is also sealed on the event that closes a request after its deadline (ledger/policy/evaluator.h).
+// Pure and thread-safe.
 
 #include <span>
 #include <string>

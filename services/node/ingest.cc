@@ -5,14 +5,42 @@
 #include "ledger/event_validator.h"
 #include "ledger/field_error.h"
 #include "ledger/vault/identity_cipher.h"
+#include "pdl/v1/sealed.pb.h"
 #include "projections/applier.h"
 #include "projections/history.h"
+#include "projections/keys.h"
 #include "projections/node_state.h"
+#include "projections/store.h"
 #include "projections/vault_store.h"
 #include "services/kafka/kafka_config.h"
 
 namespace pdl {
 namespace {
+
+// The error for an event_id already sealed with other content.
+absl::Status DifferentEvent(const pdl::v1::EventIdEntry& seen) {
+  return InvalidField("event_id", absl::StrCat("already used by a different event (partition ", seen.partition(),
+                                               ", seq ", seen.seq(), "); an event_id names one immutable event"));
+}
+
+// Whether `event`, which carries the plaintext identity of an erased subject, is the event `seen` sealed: the same
+// content once its identity is replaced by the sealed one it had (which can no longer be produced, nor opened to
+// compare the identities). OK, or the event_id error of a different event.
+absl::Status SameAsSealed(const Store& store, const pdl::v1::PrivacyEvent& event, const pdl::v1::EventIdEntry& seen) {
+  auto bytes = store.Get(Cf::kLog, keys::LogKey(seen.partition(), seen.seq()));
+  if (!bytes.ok()) return bytes.status();
+  pdl::v1::SealedEvent sealed;
+  if (!bytes->has_value() || !sealed.ParseFromString(**bytes)) {
+    return absl::DataLossError("log: the sealed record of a known event_id is missing or does not parse");
+  }
+  auto original = DecodeEvent(sealed.event());
+  if (!original.ok()) return absl::DataLossError("log: sealed event bytes do not parse");
+  pdl::v1::PrivacyEvent candidate = event;
+  candidate.mutable_subject()->clear_identity();
+  *candidate.mutable_subject()->mutable_sealed_identity() = original->subject().sealed_identity();
+  if (Fingerprint(candidate) == seen.fingerprint()) return absl::OkStatus();
+  return DifferentEvent(seen);
+}
 
 bool HasIdentity(const pdl::v1::Identity& identity) {
   return !identity.email().empty() || !identity.name().empty() || !identity.phone().empty() ||
@@ -64,6 +92,7 @@ absl::StatusOr<Ingest::Pending> Ingest::Start(const pdl::v1::PublishRequest& req
           auto seen = LookupEventId(*store_, event.event_id());
           if (!seen.ok()) return seen.status();
           if (seen->has_value()) {
+            if (absl::Status same = SameAsSealed(*store_, event, **seen); !same.ok()) return same;
             pending.ready = ReceiptFrom(event.event_id(), **seen, /*duplicate=*/true);
             return pending;
           }
@@ -85,11 +114,7 @@ absl::StatusOr<Ingest::Pending> Ingest::Start(const pdl::v1::PublishRequest& req
   auto seen = LookupEventId(*store_, event.event_id());
   if (!seen.ok()) return seen.status();
   if (seen->has_value()) {
-    if ((*seen)->fingerprint() != Fingerprint(event)) {
-      return InvalidField("event_id", absl::StrCat("already used by a different event (partition ",
-                                                   (*seen)->partition(), ", seq ", (*seen)->seq(),
-                                                   "); an event_id names one immutable event"));
-    }
+    if ((*seen)->fingerprint() != Fingerprint(event)) return DifferentEvent(**seen);
     pending.ready = ReceiptFrom(event.event_id(), **seen, /*duplicate=*/true);
     return pending;
   }

@@ -332,10 +332,18 @@ TEST_F(LedgerdTest, AFulfilledErasureDestroysTheSubjectsKey) {
   EXPECT_FALSE(erased.identity().has_identity());
   EXPECT_EQ(erased.identity().erasure_evidence().event_id(), "evt-erase-3");
 
-  // The event sealed before the erasure, sent again: still the duplicate it is.
+  // The event sealed before the erasure, sent again: still the duplicate it is (its identity can no longer be
+  // compared; the rest is); other content under its id is a different event.
   pdl::v1::PublishReceipt again;
   ASSERT_TRUE(Publish(registered, pdl::v1::PUBLISH_WAIT_SEALED, &again).ok());
   EXPECT_TRUE(again.duplicate());
+  EXPECT_EQ(again.seq(), History("subject-e")[0].seq());
+  auto altered = registered;
+  altered.mutable_data_collected()->add_categories("user.contact.phone_number");
+  std::string conflict_field;
+  grpc::Status conflict = Publish(altered, pdl::v1::PUBLISH_WAIT_SEALED, &again, &conflict_field);
+  EXPECT_EQ(conflict.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(conflict_field, "event_id");
   // A new identity for the erased subject: refused, naming the field; the log is unchanged.
   auto later = testing::Collected("evt-erase-4", "subject-e", kT0 + absl::Hours(3));
   later.mutable_subject()->mutable_identity()->set_email("erase.me@example.org");
