@@ -54,6 +54,7 @@ absl::Status RightsRequestsModel::Apply(const SealedEventView& sealed, BatchWrit
   pdl::v1::RightsRequestRecord record;
   auto found = rmrows::ReadRow(batch, Cf::kRequests, key, &record);
   if (!found.ok()) return found.status();
+  const pdl::v1::RightsRequestRecord previous = record;
   const int64_t old_due = record.has_due_at() ? Micros(record.due_at()) : rmkeys::kNoDue;
   const bool was_open = *found && !record.has_closed_at();
   record.set_subject_id(e.subject().id());
@@ -83,12 +84,8 @@ absl::Status RightsRequestsModel::Apply(const SealedEventView& sealed, BatchWrit
   batch.Put(Cf::kRequestsByDue, rmkeys::RequestDueKey(due, e.subject().id(), request_id), value);
   if (was_open && (old_due != due || record.has_closed_at())) {
     batch.Delete(Cf::kRequestsOpen, rmkeys::RequestDueKey(old_due, e.subject().id(), request_id));
-    // The sweep may have found it overdue at its old due date: no longer open, or due later now.
-    if (old_due != rmkeys::kNoDue) {
-      pdl::v1::RightsRequestRecord before = record;
-      rmrows::SetMicros(before.mutable_due_at(), old_due);
-      OverdueFinding(before, /*put=*/false, batch);
-    }
+    // The sweep may have found it overdue as it was: no longer open, or opened earlier and so due earlier now.
+    if (old_due != rmkeys::kNoDue) OverdueFinding(previous, /*put=*/false, batch);
   }
   if (!record.has_closed_at()) {
     batch.Put(Cf::kRequestsOpen, rmkeys::RequestDueKey(due, e.subject().id(), request_id), value);

@@ -745,6 +745,10 @@ TEST_F(ReadModelsTest, AnUnansweredRequestIsAStoredFindingOnceTheLogPassesItsDea
       tick("t3", Utc(2023, 3, 1)),
       // Opened in January, recorded only now: the log is past its deadline already.
       RequestOpened("o3", "s3", Utc(2023, 1, 20), "r3", pdl::v1::SUBJECT_RIGHT_ACCESS),
+      // Reported behind the log too, then an earlier opening of the same request arrives: due earlier, and the
+      // finding follows the opening that counts.
+      RequestOpened("o5a", "s5", Utc(2023, 1, 25), "r5", pdl::v1::SUBJECT_RIGHT_ACCESS),
+      RequestOpened("o5b", "s5", Utc(2023, 1, 5), "r5", pdl::v1::SUBJECT_RIGHT_ACCESS),
   };
   Apply({events[0], events[1]});
   Apply({events[2]});
@@ -755,6 +759,10 @@ TEST_F(ReadModelsTest, AnUnansweredRequestIsAStoredFindingOnceTheLogPassesItsDea
   Apply({events[5]});
   Apply({events[6]});
   EXPECT_THAT(overdue(), ElementsAre("s1:o1@2023-02-10", "s3:o3@2023-02-20"));
+  Apply({events[7]});
+  EXPECT_THAT(overdue(), ElementsAre("s1:o1@2023-02-10", "s3:o3@2023-02-20", "s5:o5a@2023-02-25"));
+  Apply({events[8]});
+  EXPECT_THAT(overdue(), ElementsAre("s5:o5b@2023-02-05", "s1:o1@2023-02-10", "s3:o3@2023-02-20"));
   pdl::v1::ListFindingsRequest by_subject;
   by_subject.set_subject_id("s1");
   auto s1 = ListFindings(*store_, by_subject);
@@ -768,7 +776,7 @@ TEST_F(ReadModelsTest, AnUnansweredRequestIsAStoredFindingOnceTheLogPassesItsDea
   const auto late = RequestClosed("c1", "s1", Utc(2023, 3, 2), "r1", pdl::v1::SUBJECT_RIGHT_ACCESS,
                                   pdl::v1::REQUEST_OUTCOME_FULFILLED);
   Apply({late});
-  EXPECT_THAT(overdue(), ElementsAre("s3:o3@2023-02-20"));
+  EXPECT_THAT(overdue(), ElementsAre("s5:o5b@2023-02-05", "s3:o3@2023-02-20"));
   auto live = ReadModelDigest(*store_, ReadModelFamilies());
   ASSERT_TRUE(live.ok());
 
@@ -776,15 +784,16 @@ TEST_F(ReadModelsTest, AnUnansweredRequestIsAStoredFindingOnceTheLogPassesItsDea
   std::vector<pdl::v1::PrivacyEvent> all = events;
   all.push_back(late);
   ExpectSameRowsInOneBatchAndRebuilt("requests-one-batch", all, *live, 2);
-  EXPECT_THAT(overdue(), ElementsAre("s3:o3@2023-02-20"));
+  EXPECT_THAT(overdue(), ElementsAre("s5:o5b@2023-02-05", "s3:o3@2023-02-20"));
 
   // ListRightsRequests over requests_open does not see the model's clock row.
   pdl::v1::ListRightsRequestsRequest open;
   open.set_status(pdl::v1::RIGHTS_REQUEST_STATUS_OPEN);
   auto listed = ListRightsRequests(*store_, open, kNow);
   ASSERT_TRUE(listed.ok()) << listed.status();
-  ASSERT_EQ(listed->requests_size(), 1);
-  EXPECT_EQ(listed->requests(0).request_id(), "r3");
+  ASSERT_EQ(listed->requests_size(), 2);
+  EXPECT_EQ(listed->requests(0).request_id(), "r5");  // by due date
+  EXPECT_EQ(listed->requests(1).request_id(), "r3");
 }
 
 TEST_F(ReadModelsTest, RecordsOfProcessingAggregateAndMarkAgainstDeclarations) {
