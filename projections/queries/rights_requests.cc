@@ -34,7 +34,7 @@ absl::StatusOr<pdl::v1::ListRightsRequestsResponse> ListRightsRequests(
     scan.upper = keys::PrefixSuccessor(scan.lower);
   } else if (open_now) {
     scan.family = Cf::kRequestsOpen;
-    scan.lower = std::string(1, '\0');  // past the model's log clock, at the empty key
+    scan.lower = rmrows::AfterLogClock();
   }
   if (request.subject_id().empty() && request.overdue_only()) {
     // Overdue at as_of means due before it.

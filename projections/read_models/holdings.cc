@@ -323,9 +323,8 @@ absl::Status HoldingsModel::Collect(const SealedEventView& sealed, BatchWriter& 
     if (!sealed.policy_version.empty() && way->policy_version() != sealed.policy_version) {
       way->set_policy_version(sealed.policy_version);
     }
-    if (rules.until.has_value() && !way->has_retain_until() &&
-        (way->until_event().SerializeAsString() != rules.until->SerializeAsString() ||
-         way->until_grace().SerializeAsString() != rules.grace.SerializeAsString())) {
+    // (An unchanged row is not rewritten: BatchWriter::Row compares the bytes.)
+    if (rules.until.has_value() && !way->has_retain_until()) {
       *way->mutable_until_event() = *rules.until;
       *way->mutable_until_grace() = rules.grace;
     }

@@ -76,18 +76,16 @@ namespace {
 
 absl::Status DecodeClock(const std::optional<std::string>& bytes, LogClock* out) {
   if (!bytes.has_value()) return absl::OkStatus();
-  google::protobuf::Timestamp ts;
-  if (!ts.ParseFromString(*bytes)) return absl::DataLossError("a read model's log clock does not parse");
-  out->now = Micros(ts);
-  out->swept = out->now;
+  int64_t now = 0;
+  if (!ParseI64Value(*bytes, &now)) return absl::DataLossError("a read model's log clock does not parse");
+  out->now = now;
+  out->swept = now;
   return absl::OkStatus();
 }
 
 std::optional<std::string> EncodeClock(const LogClock& clock) {
   if (!clock.now.has_value()) return std::nullopt;
-  google::protobuf::Timestamp ts;
-  SetMicros(&ts, *clock.now);
-  return ts.SerializeAsString();
+  return I64Value(*clock.now);
 }
 
 }  // namespace

@@ -75,6 +75,8 @@ struct LogClock {
   std::optional<int64_t> swept;
 };
 [[nodiscard]] absl::StatusOr<LogClock*> LogClockRow(BatchWriter& batch, Cf family);
+// The lower bound of a scan over the rows of such a family that skips its log clock.
+inline std::string AfterLogClock() { return std::string(1, '\0'); }
 // Moves the clock of `family` to `sealed` (never backwards) and returns it.
 [[nodiscard]] absl::StatusOr<LogClock*> AdvanceLogClock(BatchWriter& batch, Cf family, const SealedEventView& sealed);
 // The key range a sweep covers: [max(floor, swept), now), as keys::AppendI64 bounds; std::nullopt when the clock
