@@ -76,10 +76,18 @@ absl::Status CheckEnvelope(const InputRecord& record, const pdl::v1::PrivacyEven
 
 PreparedBatch::PreparedBatch()
     : batch_(std::make_unique<rocksdb::WriteBatch>()),
+      judge_rows_(std::make_unique<StagedRows>()),
       model_rows_(std::make_unique<StagedRows>()) {}
 PreparedBatch::~PreparedBatch() = default;
 PreparedBatch::PreparedBatch(PreparedBatch&&) noexcept = default;
 PreparedBatch& PreparedBatch::operator=(PreparedBatch&&) noexcept = default;
+
+Applier::Applier(Store* store, std::string cluster_id, ApplierOptions options)
+    : store_(store), cluster_id_(std::move(cluster_id)), options_(std::move(options)) {
+  if (options_.models_on_own_thread && !options_.read_models.empty()) {
+    stage_ = std::make_unique<ModelStage>(store_, options_.read_models);
+  }
+}
 
 absl::StatusOr<std::unique_ptr<Applier>> Applier::Create(Store* store, std::string cluster_id, int partitions,
                                                          ApplierOptions options) {
@@ -131,8 +139,46 @@ absl::StatusOr<merkle::TreeAppender> Applier::CommittedTree(uint32_t partition) 
 absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records) {
   PreparedBatch prepared;
   prepared.records_ = records.size();
+  if (stage_ != nullptr) stage_->Begin(prepared.model_rows_.get());
+  absl::Status sealed = PrepareRecords(std::move(records), prepared);
+  // The models' thread writes into the batch's rows until Finish returns: wait for it even when sealing failed.
+  absl::Status projected = absl::OkStatus();
+  if (stage_ != nullptr) {
+    projected = stage_->Finish();
+  } else if (sealed.ok()) {
+    BatchWriter models(store_, prepared.model_rows_.get());
+    for (ReadModel* model : options_.read_models) {
+      if (projected = model->Finish(models); !projected.ok()) break;
+    }
+  }
+  if (!sealed.ok()) return sealed;
+  if (!projected.ok()) return projected;
   rocksdb::WriteBatch& batch = *prepared.batch_;
-  BatchWriter writer(store_, prepared.model_rows_.get());
+  for (const auto& [partition, cursor] : prepared.cursors_) {
+    batch.Put(store_->cf(Cf::kOffsets), keys::PartitionKey(partition), cursor.SerializeAsString());
+  }
+  for (const auto& [partition, tree] : prepared.trees_) {
+    pdl::v1::TreeHead head;
+    head.set_size(tree.size());
+    const merkle::Hash root = tree.Root();
+    head.set_root_hash(std::string(merkle::HashBytes(root)));
+    if (options_.signer != nullptr) {
+      checkpoint::Checkpoint cp{.origin = absl::StrCat(options_.origin_prefix, "/", partition),
+                                .size = tree.size(),
+                                .root_hash = root};
+      auto note = checkpoint::SignCheckpoint(cp, *options_.signer);
+      if (!note.ok()) return note.status();
+      head.set_signed_checkpoint(*note);
+    }
+    batch.Put(store_->cf(Cf::kHeads), keys::PartitionKey(partition), head.SerializeAsString());
+  }
+  return prepared;
+}
+
+absl::Status Applier::PrepareRecords(std::vector<InputRecord> records, PreparedBatch& prepared) {
+  rocksdb::WriteBatch& batch = *prepared.batch_;
+  BatchWriter judge_writer(store_, prepared.judge_rows_.get());
+  BatchWriter model_writer(store_, prepared.model_rows_.get());
   // The high-volume rows (log, tree, event ids, timeline) are staged and written in key order: memtable inserts
   // in order are several times cheaper than in arrival order.
   struct Staged {
@@ -187,11 +233,12 @@ absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records)
                                                 kMaxRecordBytes, " bytes")));
       continue;
     }
-    auto event = DecodeEvent(record.value);
-    if (!event.ok()) {
-      reject(event.status());
+    auto decoded = DecodeEvent(record.value);
+    if (!decoded.ok()) {
+      reject(decoded.status());
       continue;
     }
+    auto event = std::make_unique<pdl::v1::PrivacyEvent>(std::move(*decoded));
     ValidationContext ctx{.now = recorded_at, .path = IngestPath::kKafka, .record_bytes = record.value.size()};
     if (absl::Status valid = ValidateEvent(*event, ctx); !valid.ok()) {
       reject(valid);
@@ -239,7 +286,7 @@ absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records)
                          .recorded_at = recorded_at,
                          .event = &*event};
     if (options_.judge != nullptr) {
-      if (absl::Status s = options_.judge->Evaluate(&view, writer); !s.ok()) return s;
+      if (absl::Status s = options_.judge->Evaluate(&view, judge_writer); !s.ok()) return s;
     }
     pdl::v1::SealedEvent extra;
     for (const auto& finding : view.findings) *extra.add_findings() = finding;
@@ -289,43 +336,27 @@ absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records)
       if (!destroyed.ok()) return destroyed.status();
       if (*destroyed) prepared.erased_subjects_.push_back(event->subject().id());
     }
-    for (ReadModel* model : options_.read_models) {
-      if (absl::Status s = model->Apply(view, writer); !s.ok()) return s;
-    }
     in_batch[event->event_id()] = entry;
     prepared.applied_.push_back(
         AppliedEvent{event->event_id(), record.partition, record.offset, seq, /*duplicate=*/false});
+    if (stage_ != nullptr) {
+      stage_->Add(std::move(event), std::move(view));
+    } else {
+      for (ReadModel* model : options_.read_models) {
+        if (absl::Status s = model->Apply(view, model_writer); !s.ok()) return s;
+      }
+    }
   }
 
-  for (ReadModel* model : options_.read_models) {
-    if (absl::Status s = model->Finish(writer); !s.ok()) return s;
-  }
   std::sort(staged.begin(), staged.end(), [](const Staged& a, const Staged& b) {
     return a.family != b.family ? a.family < b.family : a.key < b.key;
   });
   for (const Staged& row : staged) batch.Put(store_->cf(row.family), row.key, row.value);
-  for (const auto& [partition, cursor] : prepared.cursors_) {
-    batch.Put(store_->cf(Cf::kOffsets), keys::PartitionKey(partition), cursor.SerializeAsString());
-  }
-  for (const auto& [partition, tree] : prepared.trees_) {
-    pdl::v1::TreeHead head;
-    head.set_size(tree.size());
-    const merkle::Hash root = tree.Root();
-    head.set_root_hash(std::string(merkle::HashBytes(root)));
-    if (options_.signer != nullptr) {
-      checkpoint::Checkpoint cp{.origin = absl::StrCat(options_.origin_prefix, "/", partition),
-                                .size = tree.size(),
-                                .root_hash = root};
-      auto note = checkpoint::SignCheckpoint(cp, *options_.signer);
-      if (!note.ok()) return note.status();
-      head.set_signed_checkpoint(*note);
-    }
-    batch.Put(store_->cf(Cf::kHeads), keys::PartitionKey(partition), head.SerializeAsString());
-  }
-  return prepared;
+  return absl::OkStatus();
 }
 
 absl::Status Applier::Commit(PreparedBatch batch) {
+  if (absl::Status s = batch.judge_rows_->MoveTo(*store_, batch.batch_.get()); !s.ok()) return s;
   if (absl::Status s = batch.model_rows_->MoveTo(*store_, batch.batch_.get()); !s.ok()) return s;
   if (batch.batch_->Count() > 0) {
     if (absl::Status s = store_->Write(batch.batch_.get()); !s.ok()) return s;

@@ -18,7 +18,8 @@
 // Invariants: seqs are dense (0..n-1) per partition and equal the partition's tree size; an event_id is applied
 // at most once; a record below a partition's cursor is never applied again; the log and the tree only grow.
 //
-// Not thread-safe: one sealer thread owns an Applier. Readers use the Store directly (RocksDB snapshots).
+// Not thread-safe: one sealer thread owns an Applier (which may project the read models of its batches on a thread
+// of its own, model_stage.h). Readers use the Store directly (RocksDB snapshots).
 
 #include <cstdint>
 #include <map>
@@ -33,6 +34,7 @@
 #include "ledger/checkpoint/note.h"
 #include "ledger/merkle/tree_appender.h"
 #include "pdl/v1/store.pb.h"
+#include "projections/model_stage.h"
 #include "projections/read_model.h"
 
 namespace rocksdb {
@@ -89,10 +91,11 @@ class PreparedBatch {
 
  private:
   friend class Applier;
-  // The log, tree, heads and indexes (write-only), and the judge's and read models' rows (staged in memory, so
-  // that their reads see this batch and a row rewritten by many events is written once). Commit writes both as
-  // one atomic batch.
+  // The log, tree, heads and indexes (write-only), and the judge's and the read models' rows, each staged in
+  // memory apart (so that their reads see this batch, a row rewritten by many events is written once, and the
+  // models can run on their own thread). Commit writes all three as one atomic batch.
   std::unique_ptr<rocksdb::WriteBatch> batch_;
+  std::unique_ptr<StagedRows> judge_rows_;
   std::unique_ptr<StagedRows> model_rows_;
   std::map<uint32_t, pdl::v1::PartitionCursor> cursors_;
   std::map<uint32_t, merkle::TreeAppender> trees_;
@@ -112,6 +115,10 @@ struct ApplierOptions {
   Judge* judge = nullptr;
   // Projected for every sealed event, in this order, into the same batch. Not owned.
   std::vector<ReadModel*> read_models;
+  // Projects the read models on a thread of their own (ModelStage) while the sealer thread judges and seals the
+  // next events; the rows are the same either way and still go into the batch's one WriteBatch. False runs them
+  // on the calling thread.
+  bool models_on_own_thread = true;
   // Benchmarks only (tests/bench/proof_bench measures the tree's cost): false skips the tree nodes and heads.
   // A ledger always builds them.
   bool build_tree = true;
@@ -142,8 +149,9 @@ class Applier {
   [[nodiscard]] absl::StatusOr<std::pair<int, int64_t>> AcknowledgeGaps(uint32_t partition);
 
  private:
-  Applier(Store* store, std::string cluster_id, ApplierOptions options)
-      : store_(store), cluster_id_(std::move(cluster_id)), options_(std::move(options)) {}
+  Applier(Store* store, std::string cluster_id, ApplierOptions options);
+  // Decodes, judges and seals `records` into `prepared`, handing each sealed event to the read models.
+  absl::Status PrepareRecords(std::vector<InputRecord> records, PreparedBatch& prepared);
   // The partition's tree as committed (loaded from the store on first use).
   absl::StatusOr<merkle::TreeAppender> CommittedTree(uint32_t partition);
 
@@ -153,6 +161,8 @@ class Applier {
   std::vector<pdl::v1::PartitionCursor> cursors_;
   std::vector<std::optional<merkle::TreeAppender>> trees_;
   std::vector<uint32_t> other_cluster_;
+  // The read models' thread (ApplierOptions::models_on_own_thread); null when they run on the caller's.
+  std::unique_ptr<ModelStage> stage_;
 };
 
 }  // namespace pdl

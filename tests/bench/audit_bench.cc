@@ -4,7 +4,8 @@
 //   - sealing rate of the in-process Applier (batches of 5,000) without read models (projector only) and with
 //     the policy judge (the seed policy, examples/policies/iqunet-2023-05-08.yaml) and every read model of
 //     MakeReadModels(), for two generators: ingest_bench's (every event a DataCollected of
-//     four categories for two purposes) and a mix of all ten actions;
+//     four categories for two purposes) and a mix of all ten actions; the models on their own thread as ledgerd
+//     runs them (projections/model_stage.h), and, for ingest_bench's generator, also on the sealer thread;
 //   - GetSubjectReport p50/p99 for a subject with 1,000 events (mixed actions);
 //   - GetRecordsOfProcessing (every page) over the N mixed events;
 //   - ListTransfers for one destination and one month (every page of 1,000) over the N mixed events;
@@ -124,9 +125,9 @@ std::vector<std::vector<InputRecord>> Batches(const std::vector<pdl::v1::Privacy
 }
 
 // Seals `events` into a fresh store at `path` with the read models named in `only` (all when empty, none when
-// !with_models); returns events/s (0 on failure).
+// !with_models), on their own thread unless `models_inline`; returns events/s (0 on failure).
 double Seal(const std::string& path, const std::vector<pdl::v1::PrivacyEvent>& events, bool with_models,
-            std::unique_ptr<Store>* keep = nullptr, std::string_view only = "") {
+            std::unique_ptr<Store>* keep = nullptr, std::string_view only = "", bool models_inline = false) {
   auto store = Store::Open({.path = path});
   if (!store.ok()) return 0;
   // With the read models: the judge too, as ledgerd runs them (the seed policy published the day before kStart).
@@ -139,6 +140,7 @@ double Seal(const std::string& path, const std::vector<pdl::v1::PrivacyEvent>& e
   PolicyJudge judge(registry->get());
   auto models = MakeReadModels({.retain_until = PolicyRetainUntil(registry->get())});
   ApplierOptions options;
+  options.models_on_own_thread = !models_inline;
   if (with_models) options.judge = &judge;
   for (ReadModel* model : ModelPointers(models)) {
     if (with_models && (only.empty() || model->name() == only)) options.read_models.push_back(model);
@@ -193,20 +195,22 @@ int Run(const Options& o) {
   std::fprintf(stderr, "collected, projector only: %.0f/s\n", collected_plain);
   const double collected_models = Seal(tmp.path() + "/c-models", collected, true);
   std::fprintf(stderr, "collected, read models: %.0f/s\n", collected_models);
+  const double collected_inline = Seal(tmp.path() + "/c-inline", collected, true, nullptr, "", true);
+  std::fprintf(stderr, "collected, read models on the sealer thread: %.0f/s\n", collected_inline);
   collected.clear();
   collected.shrink_to_fit();
-  // Each model alone, on the first per_model_events mixed events.
+  // Each model alone, on the first per_model_events mixed events, on the sealer thread (its whole cost).
   std::vector<std::pair<std::string, double>> per_model;
   if (o.per_model_events > 0) {
     const std::vector<pdl::v1::PrivacyEvent> head(mixed.begin(),
                                                   mixed.begin() + std::min<size_t>(mixed.size(), o.per_model_events));
     per_model.emplace_back("none", Seal(tmp.path() + "/pm-none", head, false));
     // The judge alone (no model is named "judge").
-    per_model.emplace_back("judge", Seal(tmp.path() + "/pm-judge", head, true, nullptr, "judge"));
+    per_model.emplace_back("judge", Seal(tmp.path() + "/pm-judge", head, true, nullptr, "judge", true));
     std::fprintf(stderr, "only the judge: %.0f/s\n", per_model.back().second);
     for (const auto& model : MakeReadModels()) {
       const std::string name(model->name());
-      per_model.emplace_back(name, Seal(tmp.path() + "/pm-" + name, head, true, nullptr, name));
+      per_model.emplace_back(name, Seal(tmp.path() + "/pm-" + name, head, true, nullptr, name, true));
       std::fprintf(stderr, "only %s: %.0f/s\n", name.c_str(), per_model.back().second);
     }
   }
@@ -215,7 +219,10 @@ int Run(const Options& o) {
   std::unique_ptr<Store> store;
   const double mixed_models = Seal(tmp.path() + "/m-models", mixed, true, &store);
   std::fprintf(stderr, "mixed, read models: %.0f/s\n", mixed_models);
-  if (collected_plain == 0 || collected_models == 0 || mixed_plain == 0 || mixed_models == 0) return 1;
+  if (collected_plain == 0 || collected_models == 0 || collected_inline == 0 || mixed_plain == 0 ||
+      mixed_models == 0) {
+    return 1;
+  }
   mixed.clear();
   mixed.shrink_to_fit();
   // Settle the memtables as a running node would have.
@@ -309,6 +316,8 @@ int Run(const Options& o) {
   std::printf("| sealing, ingest_bench generator (DataCollected), projector only | %.0f events/s |\n", collected_plain);
   std::printf("| sealing, ingest_bench generator, every read model | %.0f events/s (%.0f %%) |\n", collected_models,
               100.0 * collected_models / collected_plain);
+  std::printf("| sealing, ingest_bench generator, every read model on the sealer thread | %.0f events/s (%.0f %%) |\n",
+              collected_inline, 100.0 * collected_inline / collected_plain);
   std::printf("| sealing, mixed actions, projector only | %.0f events/s |\n", mixed_plain);
   std::printf("| sealing, mixed actions, every read model | %.0f events/s (%.0f %%) |\n", mixed_models,
               100.0 * mixed_models / mixed_plain);
@@ -323,8 +332,8 @@ int Run(const Options& o) {
   std::printf("| ListTransfers US, June 2023, first page of 100 | p50 %.3f ms, p99 %.3f ms (%d calls) |\n",
               testing::Percentile(first_page_ms, 0.5), testing::Percentile(first_page_ms, 0.99), o.samples);
   for (const auto& [name, rate] : per_model) {
-    std::printf("| sealing, mixed actions, first %d events, read model: %s | %.0f events/s |\n", o.per_model_events,
-                name.c_str(), rate);
+    std::printf("| sealing, mixed actions, first %d events, on the sealer thread, read model: %s | %.0f events/s |\n",
+                o.per_model_events, name.c_str(), rate);
   }
   std::printf("| RebuildReadModels | %.0f events/s (%.1f s), digest %s |\n", rebuilt->events / rebuild_s, rebuild_s,
               rebuilt->digest_before == rebuilt->digest_after ? "unchanged" : "CHANGED");

@@ -81,7 +81,8 @@ class ReadModelsTest : public ::testing::Test {
  protected:
   void SetUp() override { Open(tmp_.path() + "/db"); }
 
-  void Open(const std::string& path) {
+  // `models_on_own_thread` as ApplierOptions (ledgerd's default: true).
+  void Open(const std::string& path, bool models_on_own_thread = true) {
     applier_.reset();
     store_.reset();
     auto store = Store::Open({.path = path});
@@ -89,7 +90,9 @@ class ReadModelsTest : public ::testing::Test {
     store_ = std::move(*store);
     models_ = MakeReadModels(model_options_);
     auto applier = Applier::Create(store_.get(), "cluster-1", kPartitions,
-                                   ApplierOptions{.judge = &judge_, .read_models = ModelPointers(models_)});
+                                   ApplierOptions{.judge = &judge_,
+                                                  .read_models = ModelPointers(models_),
+                                                  .models_on_own_thread = models_on_own_thread});
     ASSERT_TRUE(applier.ok()) << applier.status();
     applier_ = std::move(*applier);
     sequencer_ = testing::RecordSequencer(kPartitions);
@@ -1186,6 +1189,94 @@ TEST_F(ReadModelsTest, ReadModelsDoNotDependOnHowPartitionsInterleave) {
   auto by_partition = ReadModelDigest(*store_, ReadModelFamilies());
   ASSERT_TRUE(by_partition.ok());
   EXPECT_EQ(*interleaved, *by_partition);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The models' own thread (projections/model_stage.h).
+
+TEST_F(ReadModelsTest, ModelsOnTheirOwnThreadWriteWhatTheSealerThreadWould) {
+  const auto events = Scenario(60);
+  auto seal = [&](const std::string& dir, bool own_thread, size_t batch) -> std::string {
+    Open(tmp_.path() + "/" + dir, own_thread);
+    std::vector<InputRecord> records;
+    for (const auto& e : events) records.push_back(sequencer_.Next(e));
+    for (size_t i = 0; i < records.size(); i += batch) {
+      auto p = applier_->Prepare({records.begin() + i, records.begin() + std::min(records.size(), i + batch)});
+      EXPECT_TRUE(p.ok()) << p.status();
+      if (!p.ok()) return "";
+      EXPECT_TRUE(applier_->Commit(std::move(*p)).ok());
+    }
+    auto digest = ReadModelDigest(*store_, ReadModelFamilies());
+    EXPECT_TRUE(digest.ok());
+    return digest.ok() ? *digest : "";
+  };
+  const std::string inline_rows = seal("inline", false, 1000);
+  ASSERT_FALSE(inline_rows.empty());
+  // One batch (events handed over in groups, the last one partial) and batches of 7 (fewer than a group).
+  EXPECT_EQ(seal("thread-one-batch", true, 1000), inline_rows);
+  EXPECT_EQ(seal("thread-batches-of-7", true, 7), inline_rows);
+  // And the rows are those of a rebuild.
+  auto rebuilt = RebuildReadModels(*store_, ModelPointers(models_), ReadModelFamilies());
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  EXPECT_EQ(rebuilt->digest_after, inline_rows);
+}
+
+// A model that fails on one event or in its Finish hook, and counts what it saw.
+class FailingModel final : public ReadModel {
+ public:
+  std::string_view name() const override { return "failing"; }
+  absl::Status Apply(const SealedEventView& sealed, BatchWriter& batch) override {
+    if (sealed.event->event_id() == fail_on) return absl::InternalError("model failed on " + fail_on);
+    ++applied;
+    batch.Put(Cf::kSubjectIndex, sealed.event->event_id(), "seen");
+    return absl::OkStatus();
+  }
+  absl::Status Finish(BatchWriter&) override {
+    return fail_finish ? absl::UnavailableError("finish failed") : absl::OkStatus();
+  }
+  std::string fail_on;
+  bool fail_finish = false;
+  int applied = 0;
+};
+
+TEST_F(ReadModelsTest, AModelErrorOnItsOwnThreadFailsTheBatchAndWritesNothing) {
+  FailingModel failing;
+  auto applier = Applier::Create(store_.get(), "cluster-1", kPartitions,
+                                 ApplierOptions{.judge = &judge_, .read_models = {&failing}});
+  ASSERT_TRUE(applier.ok()) << applier.status();
+  const auto events = Scenario(20);  // 100+ events: several groups handed over
+  ASSERT_GT(events.size(), 100u);
+  std::vector<InputRecord> records;
+  for (const auto& e : events) records.push_back(sequencer_.Next(e));
+
+  failing.fail_on = events[70].event_id();
+  auto failed = (*applier)->Prepare(records);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(failed.status().message(), HasSubstr(events[70].event_id()));
+  EXPECT_EQ(failing.applied, 70);  // the events before it; none after
+
+  failing.fail_on.clear();
+  failing.fail_finish = true;
+  failed = (*applier)->Prepare(records);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable);
+
+  // Nothing of the failed batches reached the store; the same records then seal in full.
+  auto it = store_->NewIterator(Cf::kLog);
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  failing.fail_finish = false;
+  failing.applied = 0;
+  auto prepared = (*applier)->Prepare(records);
+  ASSERT_TRUE(prepared.ok()) << prepared.status();
+  ASSERT_TRUE((*applier)->Commit(std::move(*prepared)).ok());
+  EXPECT_EQ(failing.applied, static_cast<int>(events.size()));
+  for (const auto& e : events) {
+    auto row = store_->Get(Cf::kSubjectIndex, e.event_id());
+    ASSERT_TRUE(row.ok());
+    EXPECT_TRUE(row->has_value()) << e.event_id();
+  }
 }
 
 }  // namespace
