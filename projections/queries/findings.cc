@@ -1,11 +1,15 @@
-// ListFindings: a time-range scan of `findings` (or of one subject's `findings_by_subject`), filtered by rule and
-// severity on the covering FindingRecord values.
+// ListFindings: a time-range scan of `findings` — rule and severity filtered on its keys, each row that passes
+// followed to the FindingRecord it names in `findings_by_subject`, in the same snapshot — or of one subject's
+// `findings_by_subject`, filtered on the records.
+
+#include <memory>
 
 #include "ledger/field_error.h"
 #include "projections/audit_queries.h"
 #include "projections/keys.h"
 #include "projections/queries/internal/paging.h"
 #include "projections/read_models/read_model_keys.h"
+#include "projections/store.h"
 
 namespace pdl {
 
@@ -31,8 +35,39 @@ absl::StatusOr<pdl::v1::ListFindingsResponse> ListFindings(const Store& store,
     queries::HeadTimeBounds(request.subject_id(), *range, &scan.lower, &scan.upper);
   }
 
+  // A findings row holds the key of its findings_by_subject row; both were written in one batch, so one snapshot
+  // sees both or neither.
+  std::shared_ptr<const rocksdb::Snapshot> snapshot(store.db()->GetSnapshot(), [&store](const rocksdb::Snapshot* s) {
+    store.db()->ReleaseSnapshot(s);
+  });
+  scan.snapshot = snapshot.get();
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot.get();
+  std::string followed;
+
   pdl::v1::ListFindingsResponse response;
-  const queries::Visit visit = [&](std::string_view, std::string_view value, bool add) -> absl::StatusOr<bool> {
+  const queries::Visit visit = [&](std::string_view key, std::string_view value, bool add) -> absl::StatusOr<bool> {
+    if (scan.family == Cf::kFindings) {
+      std::string_view rest = key;
+      int64_t micros = 0;
+      std::string rule;
+      uint32_t severity = 0;
+      if (!keys::ConsumeI64(&rest, &micros) || !keys::ConsumeString(&rest, &rule) ||
+          !keys::ConsumeU32(&rest, &severity)) {
+        return absl::DataLossError("findings: malformed key");
+      }
+      if ((!request.rule_id().empty() && rule != request.rule_id()) ||
+          static_cast<int>(severity) < static_cast<int>(request.min_severity())) {
+        return false;
+      }
+      const rocksdb::Status got = store.db()->Get(read, store.cf(Cf::kFindingsBySubject),
+                                                  rocksdb::Slice(value.data(), value.size()), &followed);
+      if (got.IsNotFound()) {
+        return absl::DataLossError("findings: a row names a findings_by_subject row that is missing");
+      }
+      if (!got.ok()) return FromRocks(got, "reading findings_by_subject");
+      value = followed;
+    }
     pdl::v1::FindingRecord parsed;
     pdl::v1::FindingRecord* record = add ? response.add_findings() : &parsed;
     if (!record->ParseFromArray(value.data(), static_cast<int>(value.size()))) {

@@ -23,13 +23,13 @@ absl::Status FindingsModel::Apply(const SealedEventView& sealed, BatchWriter& ba
     record.set_action(ActionOf(e));
     record.set_policy_version(sealed.policy_version);
     SetTimestamp(record.mutable_recorded_at(), sealed.recorded_at);
-    const std::string value = rmrows::Bytes(record);
     const auto index = static_cast<uint32_t>(i);
+    const std::string subject_key = rmkeys::SubjectFindingKey(e.subject().id(), pos, index);
+    batch.Put(Cf::kFindingsBySubject, subject_key, rmrows::Bytes(record));
     batch.Put(Cf::kFindings,
               rmkeys::FindingKey(pos.micros, finding.rule_id(), static_cast<uint32_t>(finding.severity()),
                                  pos.partition, pos.seq, index),
-              value);
-    batch.Put(Cf::kFindingsBySubject, rmkeys::SubjectFindingKey(e.subject().id(), pos, index), value);
+              subject_key);
   }
   return absl::OkStatus();
 }

@@ -927,6 +927,27 @@ TEST_F(ReadModelsTest, FindingsByTimeRuleSeverityAndSubject) {
   auto report = Report("s1", Utc(2023, 2, 1));
   ASSERT_EQ(report.findings_size(), 1);
   EXPECT_EQ(report.findings(0).rule_id(), "transfer.no_mechanism");
+
+  // One copy of each record: a findings row holds the key of its findings_by_subject row, and ListFindings over
+  // time follows it (so a missing row is data loss, not a silently shorter list).
+  int rows = 0;
+  std::string first_reference;
+  auto it = store_->NewIterator(Cf::kFindings);
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++rows) {
+    const std::string reference = it->value().ToString();
+    if (first_reference.empty()) first_reference = reference;
+    auto record = store_->Get(Cf::kFindingsBySubject, reference);
+    ASSERT_TRUE(record.ok());
+    ASSERT_TRUE(record->has_value()) << "findings row " << rows << " names no findings_by_subject row";
+    pdl::v1::FindingRecord parsed;
+    ASSERT_TRUE(parsed.ParseFromString(**record));
+    EXPECT_THAT(it->key().ToString(), HasSubstr(parsed.rule_id()));
+  }
+  EXPECT_EQ(rows, 4);
+  rocksdb::WriteBatch lose;
+  lose.Delete(store_->cf(Cf::kFindingsBySubject), first_reference);
+  ASSERT_TRUE(store_->Write(&lose).ok());
+  EXPECT_EQ(ListFindings(*store_, pdl::v1::ListFindingsRequest()).status().code(), absl::StatusCode::kDataLoss);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -129,9 +129,8 @@ void TimeDrivenFinding(BatchWriter& batch, const pdl::v1::Finding& finding, std:
   record.set_subject_id(std::string(subject_id));
   *record.mutable_event() = event;
   record.set_action(action);
-  const std::string value = Bytes(record);
-  batch.Put(Cf::kFindings, key, value);
-  batch.Put(Cf::kFindingsBySubject, subject_key, value);
+  batch.Put(Cf::kFindingsBySubject, subject_key, Bytes(record));
+  batch.Put(Cf::kFindings, key, subject_key);
 }
 
 }  // namespace pdl::rmrows
