@@ -7,6 +7,7 @@
 #include "ledger/event_codec.h"
 #include "ledger/field_error.h"
 #include "ledger/policy/evaluator.h"
+#include "ledger/policy/findings.h"
 #include "ledger/policy/policy_selection.h"
 #include "ledger/policy/policy_validator.h"
 #include "ledger/policy/retention.h"
@@ -236,6 +237,25 @@ absl::Status PolicyJudge::Evaluate(SealedEventView* view, BatchWriter& batch) {
 
 absl::Status PolicyFactsModel::Apply(const SealedEventView& sealed, BatchWriter& batch) {
   return FoldFacts(*sealed.event, batch);
+}
+
+std::function<absl::Time(const SealedEventView& sealed)> PolicyRequestDueAt(const PolicyRegistry* registry) {
+  return [registry](const SealedEventView& sealed) -> absl::Time {
+    const absl::Time opened = ToTime(sealed.event->occurred_at());
+    if (!sealed.policy_version.empty()) {
+      const PolicyRegistry::Snapshot policies = registry->policies();
+      for (const auto& published : *policies) {
+        if (published.policy().version() == sealed.policy_version) {
+          return policy::RequestDueAt(&published.policy(), opened);
+        }
+      }
+    }
+    return policy::RequestDueAt(nullptr, opened);
+  };
+}
+
+ReadModelOptions PolicyReadModelOptions(const PolicyRegistry* registry) {
+  return {.retain_until = PolicyRetainUntil(registry), .request_due_at = PolicyRequestDueAt(registry)};
 }
 
 RetainUntilFn PolicyRetainUntil(const PolicyRegistry* registry) {

@@ -34,6 +34,7 @@
 #include "ledger/policy/facts.h"
 #include "pdl/v1/policy.pb.h"
 #include "projections/read_model.h"
+#include "projections/read_models/all.h"
 
 namespace pdl {
 
@@ -127,6 +128,16 @@ class PolicyFactsModel final : public ReadModel {
 using RetainUntilFn = std::function<absl::StatusOr<CollectedRetention>(
     const SealedEventView& sealed, std::string_view category, const BatchWriter& batch)>;
 RetainUntilFn PolicyRetainUntil(const PolicyRegistry* registry);
+
+// The due date of the rights request a sealed RightsRequestOpened opens: its occurred_at plus the response deadline
+// of the policy that judged it (sealed.policy_version), one calendar month when that policy sets none or no policy
+// judged it (policy::RequestDueAt, as the judge's request.overdue rule). Matches
+// RightsRequestsModel::Options::due_at.
+std::function<absl::Time(const SealedEventView& sealed)> PolicyRequestDueAt(const PolicyRegistry* registry);
+
+// The read models' options that take the registry's policies into account (PolicyRetainUntil,
+// PolicyRequestDueAt): what ledgerd seals with, and so what every rebuild of its read models must use.
+ReadModelOptions PolicyReadModelOptions(const PolicyRegistry* registry);
 
 }  // namespace pdl
 

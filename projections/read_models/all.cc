@@ -4,7 +4,6 @@
 #include "projections/read_models/disclosures.h"
 #include "projections/read_models/findings.h"
 #include "projections/read_models/records_of_processing.h"
-#include "projections/read_models/rights_requests.h"
 #include "projections/read_models/subject_index.h"
 #include "projections/read_models/transfers.h"
 
@@ -16,7 +15,8 @@ std::vector<std::unique_ptr<ReadModel>> MakeReadModels(ReadModelOptions options)
   models.push_back(std::make_unique<DisclosuresModel>());
   models.push_back(std::make_unique<TransfersModel>());
   models.push_back(std::make_unique<ConsentsModel>());
-  models.push_back(std::make_unique<RightsRequestsModel>());
+  models.push_back(std::make_unique<RightsRequestsModel>(
+      RightsRequestsModel::Options{.due_at = std::move(options.request_due_at)}));
   models.push_back(std::make_unique<RecordsOfProcessingModel>());
   models.push_back(std::make_unique<FindingsModel>());
   models.push_back(std::make_unique<SubjectIndexModel>());

@@ -11,12 +11,15 @@
 #include "projections/column_families.h"
 #include "projections/read_model.h"
 #include "projections/read_models/holdings.h"
+#include "projections/read_models/rights_requests.h"
 
 namespace pdl {
 
 struct ReadModelOptions {
   // retain_until from the retention rules of the policy in force (see HoldingsModel::RetainUntilFn).
   HoldingsModel::RetainUntilFn retain_until;
+  // A rights request's due date from the policy's response deadline (RightsRequestsModel::Options::due_at).
+  std::function<absl::Time(const SealedEventView& sealed)> request_due_at;
 };
 
 std::vector<std::unique_ptr<ReadModel>> MakeReadModels(ReadModelOptions options = {});

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ledger/policy/findings.h"
+#include "ledger/policy/period.h"
 #include "projections/read_models/internal/rows.h"
 #include "projections/read_models/read_model_keys.h"
 
@@ -10,16 +11,7 @@ namespace pdl {
 
 using rmrows::Micros;
 
-absl::Time ResponseDueAt(absl::Time opened) {
-  const absl::TimeZone utc = absl::UTCTimeZone();
-  const absl::CivilSecond at = absl::ToCivilSecond(opened, utc);
-  const absl::Duration fraction = opened - absl::FromCivil(at, utc);
-  const absl::CivilMonth next = absl::CivilMonth(at) + 1;
-  const int days_in_next = static_cast<int>(absl::CivilDay(next + 1) - absl::CivilDay(next));
-  const absl::CivilSecond due(next.year(), next.month(), std::min(at.day(), days_in_next), at.hour(), at.minute(),
-                              at.second());
-  return absl::FromCivil(due, utc) + fraction;
-}
+absl::Time ResponseDueAt(absl::Time opened) { return policy::AddPeriod(opened, policy::Months(1)); }
 
 bool EvaluateRequestAt(pdl::v1::RightsRequestRecord* record, int64_t as_of_micros) {
   const bool opened = record->has_opened_at() && Micros(record->opened_at()) <= as_of_micros;
@@ -64,8 +56,9 @@ absl::Status RightsRequestsModel::Apply(const SealedEventView& sealed, BatchWrit
     if (!record.has_opened_at() || Micros(e.occurred_at()) < Micros(record.opened_at())) {
       *record.mutable_opened_at() = e.occurred_at();
       *record.mutable_opened_by() = rmrows::RefOf(sealed);
-      rmrows::SetMicros(record.mutable_due_at(),
-                        absl::ToUnixMicros(ResponseDueAt(absl::FromUnixMicros(Micros(e.occurred_at())))));
+      const absl::Time due = options_.due_at != nullptr ? options_.due_at(sealed)
+                                                        : ResponseDueAt(absl::FromUnixMicros(Micros(e.occurred_at())));
+      rmrows::SetMicros(record.mutable_due_at(), absl::ToUnixMicros(due));
       record.set_right(e.rights_request_opened().right());
     }
   } else {

@@ -3,7 +3,8 @@
 
 // Rights requests: one RightsRequestRecord per (subject, request_id) in family `requests`, with two indexes by due
 // date: `requests_by_due` (every request) and `requests_open` (only while open), so "open and overdue at T" is a
-// range scan of requests_open up to T. due_at = opened_at + 1 calendar month (GDPR Art. 12(3)). The earliest open
+// range scan of requests_open up to T. due_at = opened_at + the response deadline of the policy that judged the
+// opening event (Options::due_at; one calendar month, GDPR Art. 12(3), without one). The earliest open
 // counts; a close sets closed_at, outcome and the closing event (a later close replaces an earlier one). A close
 // without an open is kept (no due date; indexed under kNoDue). Follows the subject's log order.
 //
@@ -15,6 +16,8 @@
 // open past their due date, wherever the batches were cut. Deterministic; not thread-safe (sealer thread).
 
 #include <cstdint>
+#include <functional>
+#include <utility>
 
 #include "absl/time/time.h"
 #include "pdl/v1/read_models.pb.h"
@@ -24,9 +27,20 @@ namespace pdl {
 
 class RightsRequestsModel final : public ReadModel {
  public:
+  struct Options {
+    // The due date of the request that `sealed` opens. Must depend only on the sealed record (its occurred_at and
+    // policy_version), like every read model. Null: ResponseDueAt(occurred_at).
+    std::function<absl::Time(const SealedEventView& sealed)> due_at;
+  };
+  RightsRequestsModel() = default;
+  explicit RightsRequestsModel(Options options) : options_(std::move(options)) {}
+
   std::string_view name() const override { return "rights_requests"; }
   [[nodiscard]] absl::Status Apply(const SealedEventView& sealed, BatchWriter& batch) override;
   [[nodiscard]] absl::Status Finish(BatchWriter& batch) override;
+
+ private:
+  Options options_;
 };
 
 // One calendar month after `opened` in UTC, same time of day; the last day of that month when it has no such day

@@ -511,7 +511,7 @@ absl::StatusOr<pdl::v1::RebuildProjectionsResponse> RebuildOffline(const std::st
   } else {
     auto registry = PolicyRegistry::Open(store->get());
     if (!registry.ok()) return registry.status();
-    auto models = MakeReadModels({.retain_until = PolicyRetainUntil(registry->get())});
+    auto models = MakeReadModels(PolicyReadModelOptions(registry->get()));
     auto result = RebuildReadModels(**store, ModelPointers(models), ReadModelFamilies());
     if (!result.ok()) return result.status();
     out.set_events(result->events);

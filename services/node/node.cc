@@ -248,7 +248,7 @@ absl::Status RunNode(const NodeConfig& config) {
   }
   spdlog::info("event=policies_loaded versions={}", (*registry)->policies()->size());
   PolicyJudge judge(registry->get());
-  auto read_models = MakeReadModels({.retain_until = PolicyRetainUntil(registry->get())});
+  auto read_models = MakeReadModels(PolicyReadModelOptions(registry->get()));
   // Read models written by a build with another layout are rebuilt from the log before the first batch.
   auto layout = EnsureReadModelLayout(*store->get(), ModelPointers(read_models), ReadModelFamilies());
   if (!layout.ok()) return layout.status();

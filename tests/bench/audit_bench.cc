@@ -138,7 +138,7 @@ double Seal(const std::string& path, const std::vector<pdl::v1::PrivacyEvent>& e
     if (policy.empty() || !(*registry)->Apply(policy, 0, kStart - absl::Hours(24)).ok()) return 0;
   }
   PolicyJudge judge(registry->get());
-  auto models = MakeReadModels({.retain_until = PolicyRetainUntil(registry->get())});
+  auto models = MakeReadModels(PolicyReadModelOptions(registry->get()));
   ApplierOptions options;
   options.models_on_own_thread = !models_inline;
   if (with_models) options.judge = &judge;
@@ -301,7 +301,7 @@ int Run(const Options& o) {
 
   auto registry = PolicyRegistry::Open(store.get());
   if (!registry.ok()) return 1;
-  auto models = MakeReadModels({.retain_until = PolicyRetainUntil(registry->get())});
+  auto models = MakeReadModels(PolicyReadModelOptions(registry->get()));
   const absl::Time rebuild_start = absl::Now();
   auto rebuilt = RebuildReadModels(*store, ModelPointers(models), ReadModelFamilies());
   const double rebuild_s = absl::ToDoubleSeconds(absl::Now() - rebuild_start);

@@ -17,11 +17,14 @@
 #include "ledger/policy/findings.h"
 #include "ledger/policy/policy_yaml.h"
 #include "projections/applier.h"
+#include "projections/audit_queries.h"
 #include "projections/history.h"
 #include "projections/keys.h"
 #include "projections/policy_judge.h"
+#include "projections/read_models/all.h"
 #include "projections/store.h"
 #include "tests/testing/event_builder.h"
+#include "tests/testing/scenario_builder.h"
 #include "tests/testing/temp_dir.h"
 
 namespace pdl {
@@ -127,6 +130,11 @@ class Node {
   }
 
   void UseJudge() { UseApplier({.judge = judge_.get()}); }
+  // The judge and every read model, with the options ledgerd gives them.
+  void UseJudgeAndModels() {
+    models_ = MakeReadModels(PolicyReadModelOptions(registry_.get()));
+    UseApplier({.judge = judge_.get(), .read_models = ModelPointers(models_)});
+  }
 
   void Publish(const pdl::v1::Policy& policy, int64_t offset = 0, absl::Time at = kPublished) {
     auto applied = registry_->Apply(policy.SerializeAsString(), offset, at);
@@ -165,6 +173,7 @@ class Node {
   std::unique_ptr<Store> store_;
   std::unique_ptr<PolicyRegistry> registry_;
   std::unique_ptr<PolicyJudge> judge_;
+  std::vector<std::unique_ptr<ReadModel>> models_;
   std::unique_ptr<Applier> applier_;
 };
 
@@ -366,6 +375,40 @@ TEST_F(PolicyJudgeTest, RetainUntilFollowsThePeriodRuleOfTheJudgingPolicy) {
   EXPECT_EQ(none->retain_until, std::nullopt);
   EXPECT_EQ(none->grace.days(), 0);
   EXPECT_EQ(none->rule_id, "");
+}
+
+TEST_F(PolicyJudgeTest, ARightsRequestIsDueByTheResponseDeadlineOfTheJudgingPolicy) {
+  auto node = NewNode();
+  pdl::v1::Policy policy = SeedPolicy();
+  policy.mutable_rights()->mutable_response_deadline()->Clear();
+  policy.mutable_rights()->mutable_response_deadline()->set_days(10);
+  node->Publish(policy);
+  node->UseJudgeAndModels();
+  const auto erasure = pdl::v1::SUBJECT_RIGHT_ERASURE;
+  const auto fulfilled = pdl::v1::REQUEST_OUTCOME_FULFILLED;
+  const absl::Duration day = absl::Hours(24);
+  node->Apply({Record(testing::RequestOpened("o1", "user-1042", kT0, "r1", erasure), 0),
+               Record(testing::RequestOpened("o2", "user-1042", kT0 + day, "r2", erasure), 1),
+               Record(testing::RequestClosed("c2", "user-1042", kT0 + 9 * day, "r2", erasure, fulfilled), 2),
+               Record(testing::RequestClosed("c1", "user-1042", kT0 + 11 * day, "r1", erasure, fulfilled), 3)});
+
+  // The read model's due dates are the policy's ten days, not the default month...
+  auto listed = ListRightsRequests(node->store(), pdl::v1::ListRightsRequestsRequest(), kT0 + 60 * day);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  std::map<std::string, absl::Time> due;
+  for (const auto& r : listed->requests()) due[r.request_id()] = ToTime(r.due_at());
+  EXPECT_EQ(due["r1"], kT0 + 10 * day);
+  EXPECT_EQ(due["r2"], kT0 + 11 * day);
+  // ...the same deadline the judge applies to the closes: the late one has a finding, the one in time none.
+  EXPECT_THAT(RuleIds(node->Sealed(3)), ElementsAre(rules::kRequestOverdue));
+  EXPECT_THAT(RuleIds(node->Sealed(2)), IsEmpty());
+
+  // Without a judging policy (or with one that sets no deadline): one calendar month.
+  const absl::Time january_31 = absl::FromCivil(absl::CivilSecond(2023, 1, 31, 9, 0, 0), kUtc);
+  const auto opened = testing::RequestOpened("o3", "user-1042", january_31, "r3", erasure);
+  const SealedEventView view{.recorded_at = kT0, .event = &opened, .policy_version = ""};
+  EXPECT_EQ(PolicyRequestDueAt(&node->registry())(view),
+            absl::FromCivil(absl::CivilSecond(2023, 2, 28, 9, 0, 0), kUtc));
 }
 
 }  // namespace
