@@ -98,6 +98,19 @@ std::string OverdueEntry(const HoldingPeriod& period) {
 // The retention.overdue finding of `period` at its overdue_at (put, or retracted when a later event shows the
 // period was not open then). A function of the period's identity and overdue_at only, so that it is the same row
 // whichever of the sweep, a collection or the deletion writes it.
+// The policy version whose retention rule gives the period its retain_until: that of the collection with the latest
+// retain_until (the first such; the first collection when none has one).
+std::string_view GoverningPolicyVersion(const HoldingPeriod& period) {
+  const pdl::v1::HoldingCollection* governing = nullptr;
+  for (const auto& c : period.collections()) {
+    const bool later = governing == nullptr ||
+                       (c.has_retain_until() && (!governing->has_retain_until() ||
+                                                 Micros(c.retain_until()) > Micros(governing->retain_until())));
+    if (later) governing = &c;
+  }
+  return governing != nullptr ? std::string_view(governing->policy_version()) : std::string_view();
+}
+
 void OverdueFinding(const HoldingPeriod& period, bool put, BatchWriter& batch) {
   // One opening event opens a period per category (and system): the index tells them apart, from a hash of the two.
   const std::string id = Sha256(absl::StrCat(period.system(), absl::string_view("\0", 1), period.category()));
@@ -106,7 +119,7 @@ void OverdueFinding(const HoldingPeriod& period, bool put, BatchWriter& batch) {
   rmrows::TimeDrivenFinding(
       batch, policy::RetentionOverdueFinding(period.category(), period.system(), ToTime(period.overdue_at())),
       period.subject_id(), Micros(period.overdue_at()), period.opened_by(), pdl::v1::EVENT_ACTION_DATA_COLLECTED,
-      index | 0x80000000u, put);
+      GoverningPolicyVersion(period), index | 0x80000000u, put);
 }
 
 // Reports `period` overdue now: its finding, and it leaves the retention_overdue index (`indexed`: it is there).

@@ -30,7 +30,7 @@ void OverdueFinding(const pdl::v1::RightsRequestRecord& record, bool put, BatchW
   rmrows::TimeDrivenFinding(batch,
                             policy::RequestOverdueFinding(record.right(), absl::FromUnixMicros(Micros(record.due_at()))),
                             record.subject_id(), Micros(record.due_at()), record.opened_by(),
-                            pdl::v1::EVENT_ACTION_RIGHTS_REQUEST_OPENED, 0x80000000u, put);
+                            pdl::v1::EVENT_ACTION_RIGHTS_REQUEST_OPENED, record.policy_version(), 0x80000000u, put);
 }
 
 }  // namespace
@@ -59,6 +59,7 @@ absl::Status RightsRequestsModel::Apply(const SealedEventView& sealed, BatchWrit
       const absl::Time due = options_.due_at != nullptr ? options_.due_at(sealed)
                                                         : ResponseDueAt(absl::FromUnixMicros(Micros(e.occurred_at())));
       rmrows::SetMicros(record.mutable_due_at(), absl::ToUnixMicros(due));
+      record.set_policy_version(sealed.policy_version);
       record.set_right(e.rights_request_opened().right());
     }
   } else {

@@ -593,8 +593,9 @@ TEST_F(SeedScenarioTest, EveryDeliberateBreachHasItsFindingAndNothingElseHasOne)
     EXPECT_EQ(f.event().event_id(), e.event_id);
     EXPECT_EQ(f.action(), e.action);
     EXPECT_EQ(f.severity(), e.severity);
-    // Judged findings name the policy; a finding the read models store as time passes does not.
-    EXPECT_EQ(f.policy_version(), e.event_id == "demo-breach-unanswered-2024-03" ? "" : kPolicyVersion);
+    // Every finding names the policy: the judging one, or for the unanswered request (stored as time passes) the one
+    // that judged its opening and set its deadline.
+    EXPECT_EQ(f.policy_version(), kPolicyVersion);
     EXPECT_THAT(f.explanation(), HasSubstr(e.explains));
   }
 

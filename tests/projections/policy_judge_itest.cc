@@ -396,7 +396,10 @@ TEST_F(PolicyJudgeTest, ARightsRequestIsDueByTheResponseDeadlineOfTheJudgingPoli
   auto listed = ListRightsRequests(node->store(), pdl::v1::ListRightsRequestsRequest(), kT0 + 60 * day);
   ASSERT_TRUE(listed.ok()) << listed.status();
   std::map<std::string, absl::Time> due;
-  for (const auto& r : listed->requests()) due[r.request_id()] = ToTime(r.due_at());
+  for (const auto& r : listed->requests()) {
+    due[r.request_id()] = ToTime(r.due_at());
+    EXPECT_EQ(r.policy_version(), "2023-05-08");
+  }
   EXPECT_EQ(due["r1"], kT0 + 10 * day);
   EXPECT_EQ(due["r2"], kT0 + 11 * day);
   // ...the same deadline the judge applies to the closes: the late one has a finding, the one in time none.

@@ -309,6 +309,7 @@ TEST_F(ReadModelsTest, RetentionOverdueIsFoundOnceTheLogPassesRetainUntilPlusGra
   const auto& f = listed->findings(0);
   EXPECT_EQ(f.severity(), pdl::v1::SEVERITY_MEDIUM);
   EXPECT_EQ(f.event().event_id(), "c1");
+  EXPECT_EQ(f.policy_version(), "2023-05-08");  // the version whose rule set retain_until
   EXPECT_THAT(f.explanation(), HasSubstr("system 'crm'"));
   EXPECT_THAT(f.explanation(), HasSubstr("ended on 2023-07-01"));
   EXPECT_EQ(Report("s1").findings_size(), 1);
@@ -773,6 +774,7 @@ TEST_F(ReadModelsTest, AnUnansweredRequestIsAStoredFindingOnceTheLogPassesItsDea
   ASSERT_EQ(s1->findings_size(), 1);
   EXPECT_EQ(s1->findings(0).severity(), pdl::v1::SEVERITY_HIGH);
   EXPECT_EQ(s1->findings(0).action(), pdl::v1::EVENT_ACTION_RIGHTS_REQUEST_OPENED);
+  EXPECT_EQ(s1->findings(0).policy_version(), "2023-05-08");  // the version that judged the opening
   EXPECT_THAT(s1->findings(0).explanation(), HasSubstr("still open after its response deadline of 2023-02-10"));
 
   // Answered late: the stored finding is withdrawn (the judge seals one on the closing event).

@@ -111,7 +111,8 @@ std::optional<std::pair<std::string, std::string>> SweepRange(const LogClock& cl
 }
 
 void TimeDrivenFinding(BatchWriter& batch, const pdl::v1::Finding& finding, std::string_view subject_id, int64_t at,
-                       const pdl::v1::EventRef& event, pdl::v1::EventAction action, uint32_t index, bool put) {
+                       const pdl::v1::EventRef& event, pdl::v1::EventAction action, std::string_view policy_version,
+                       uint32_t index, bool put) {
   const rmkeys::EventPos pos{at, event.partition(), event.seq()};
   const std::string key = rmkeys::FindingKey(at, finding.rule_id(), static_cast<uint32_t>(finding.severity()),
                                              pos.partition, pos.seq, index);
@@ -129,6 +130,7 @@ void TimeDrivenFinding(BatchWriter& batch, const pdl::v1::Finding& finding, std:
   record.set_subject_id(std::string(subject_id));
   *record.mutable_event() = event;
   record.set_action(action);
+  record.set_policy_version(std::string(policy_version));
   batch.Put(Cf::kFindingsBySubject, subject_key, Bytes(record));
   batch.Put(Cf::kFindings, key, subject_key);
 }
