@@ -11,7 +11,8 @@
 // the state they read through the BatchWriter; never on the wall clock or on anything outside the store. Then
 // rebuilding from the log reproduces every row byte for byte.
 //
-// Called on the sealer thread only.
+// The Judge is called on the sealer thread; the ReadModels on one thread at a time — the applier's models' thread
+// (model_stage.h) or, inline and in a rebuild, the caller's. The judge's and the models' rows are staged apart.
 
 #include <array>
 #include <memory>

@@ -4,7 +4,7 @@
 // Consents: every ConsentGiven and ConsentWithdrawn as a ConsentChange row in family `consents`, keyed (subject,
 // consent_id, occurred_at, partition, seq): a blind write per event, whatever the consent's history. A query reads
 // one consent's rows in time order and summarises them with ConsentAsOf. Rows never change (order-independent).
-// Deterministic; not thread-safe (sealer thread).
+// Deterministic; not thread-safe (one thread at a time).
 
 #include <cstdint>
 #include <optional>

@@ -4,7 +4,7 @@
 // Disclosures: every DataShared as a DisclosureRecord under two covering keys, (recipient key, time) in family
 // `disclosures` and (recipient category, time) in `disclosures_by_category`, so ListDisclosures for a recipient
 // or a recipient category over a time range is one range scan that never reads the log. Rows are keyed by the
-// event's position and never change (order-independent). Deterministic; not thread-safe (sealer thread).
+// event's position and never change (order-independent). Deterministic; not thread-safe (one thread at a time).
 
 #include "pdl/v1/read_models.pb.h"
 #include "projections/read_model.h"

@@ -6,7 +6,7 @@
 // — the subject report reads it there — and in family `findings`, keyed (occurred_at, rule_id, severity,
 // partition, seq, index), whose value is the findings_by_subject key (ListFindings over time follows it; one copy
 // of the record, each finding's explanation stored once). Rows never change (order-independent). Deterministic;
-// not thread-safe (one thread projects the models).
+// not thread-safe (one thread at a time).
 
 #include "projections/read_model.h"
 

@@ -34,7 +34,7 @@
 // report answers "as of T" from since/deleted_at and each collection's first_seen. The open periods of a subject
 // in a system are one row (HoldingSet), so a collection reads one row whatever its number of categories.
 //
-// Deterministic: reads only its own families through the BatchWriter. Not thread-safe (sealer thread).
+// Deterministic: reads only its own families through the BatchWriter. Not thread-safe (one thread at a time).
 
 #include <functional>
 #include <optional>

@@ -7,7 +7,7 @@
 // shapes into purpose x category rows. Fed by DataCollected and DataUsed (no recipient, no destination),
 // DataShared (recipient category, recipient country) and DataTransferred (no purpose; recipient category,
 // destination country). One event updates one row; cells are commutative (sums, min, max, sorted unions), so the
-// same set of events gives the same bytes in any order. Deterministic; not thread-safe (sealer thread).
+// same set of events gives the same bytes in any order. Deterministic; not thread-safe (one thread at a time).
 
 #include "projections/read_model.h"
 

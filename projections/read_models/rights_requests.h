@@ -13,7 +13,7 @@
 // event = the opening event) in `findings` and `findings_by_subject`; one opened after the log passed its due date
 // gets it at once. Closing the request withdraws it (a close after the deadline is sealed with a request.overdue
 // finding of its own, by the judge), so after the whole log the finding is there exactly for the requests still
-// open past their due date, wherever the batches were cut. Deterministic; not thread-safe (sealer thread).
+// open past their due date, wherever the batches were cut. Deterministic; not thread-safe (one thread at a time).
 
 #include <cstdint>
 #include <functional>

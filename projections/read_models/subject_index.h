@@ -5,7 +5,7 @@
 // sealed identity (so a report finds the latest one as of T with one seek), one SubjectMeta row with the subject
 // kinds and policy versions seen and the first occurred_at of each (min, order-independent; written only when it
 // changes), and the subject's disclosures and transfers (covering rows, so a report never reads the log).
-// Deterministic; not thread-safe (sealer thread).
+// Deterministic; not thread-safe (one thread at a time).
 
 #include "projections/read_model.h"
 

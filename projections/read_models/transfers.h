@@ -5,7 +5,7 @@
 // mechanism) in family `transfers`. The value covers the query (mechanism, reference, recipient, categories,
 // subject, event position), so ListTransfers for one destination and one month is one range scan that never reads
 // the log, and counting or filtering by mechanism reads the keys alone. Rows are keyed by
-// the event's position and never change (order-independent). Deterministic; not thread-safe (sealer thread).
+// the event's position and never change (order-independent). Deterministic; not thread-safe (one thread at a time).
 
 #include "pdl/v1/read_models.pb.h"
 #include "projections/read_model.h"
