@@ -184,7 +184,8 @@ void PrintReport(const pdl::v1::GetSubjectReportResponse& r) {
   if (r.findings().empty()) std::cout << "  none\n";
   for (const auto& f : r.findings()) {
     std::cout << "  " << When(f.occurred_at()) << " " << SeverityWord(f.severity()) << " " << f.rule_id() << ": "
-              << f.explanation() << " (event " << f.event().event_id() << ")\n";
+              << f.explanation() << " (event " << f.event().event_id() << ", policy "
+              << (f.policy_version().empty() ? "none" : f.policy_version()) << ")\n";
   }
 }
 
@@ -389,8 +390,8 @@ int CmdFindings(const Globals& g, const std::string& from, const std::string& to
     return kExitUsage;
   }
   if (!json && !g.json) {
-    std::cout << absl::StrFormat("%-27s %-8s %-32s %-20s %-24s %s\n", "OCCURRED_AT", "SEVERITY", "RULE", "SUBJECT",
-                                 "EVENT", "EXPLANATION");
+    std::cout << absl::StrFormat("%-27s %-8s %-32s %-20s %-24s %-12s %s\n", "OCCURRED_AT", "SEVERITY", "RULE",
+                                 "SUBJECT", "EVENT", "POLICY", "EXPLANATION");
   }
   auto stub = pdl::v1::AuditService::NewStub(Connect(g));
   size_t shown = 0;
@@ -403,9 +404,9 @@ int CmdFindings(const Globals& g, const std::string& from, const std::string& to
             std::cout << ToJson(f, false) << "\n";
             continue;
           }
-          std::cout << absl::StrFormat("%-27s %-8s %-32s %-20s %-24s %s\n", When(f.occurred_at()),
+          std::cout << absl::StrFormat("%-27s %-8s %-32s %-20s %-24s %-12s %s\n", When(f.occurred_at()),
                                        SeverityWord(f.severity()), f.rule_id(), f.subject_id(), f.event().event_id(),
-                                       f.explanation());
+                                       f.policy_version().empty() ? "-" : f.policy_version(), f.explanation());
         }
       });
   if (rc == kExitOk && !json && !g.json) std::cerr << shown << " findings\n";

@@ -607,6 +607,19 @@ TEST_F(SeedScenarioTest, EveryDeliberateBreachHasItsFindingAndNothingElseHasOne)
   ASSERT_TRUE(audit_->ListFindings(&context, by_rule, &response).ok());
   ASSERT_EQ(response.findings_size(), 1);
   EXPECT_EQ(response.findings(0).subject_id(), "demo-breach-adequacy-us");
+  // And through ledgerctl, which names the judging policy of each finding.
+  const CommandResult listed = Shell(absl::StrCat(PDL_LEDGERCTL_PATH, " --server ", ledgerd_->grpc_address(),
+                                                  " findings --rule request.overdue"),
+                                     /*with_stderr=*/false);
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  const std::vector<std::string> lines = absl::StrSplit(listed.output, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 3u) << listed.output;  // the header, the late answer, the unanswered request
+  EXPECT_THAT(lines[0], HasSubstr("POLICY"));
+  for (const std::string& line : {lines[1], lines[2]}) {
+    EXPECT_THAT(line, HasSubstr(absl::StrCat(" ", kPolicyVersion, " "))) << line;
+  }
+  EXPECT_THAT(listed.output, HasSubstr("demo-breach-unanswered"));
+  EXPECT_THAT(listed.output, HasSubstr("demo-breach-late-answer"));
   const auto adequacy = Report("demo-breach-adequacy-us", "2025-01-01T00:00:00Z");
   ASSERT_EQ(adequacy.findings_size(), 1);
   EXPECT_EQ(adequacy.findings(0).rule_id(), "transfer.mechanism_not_allowed");
