@@ -74,6 +74,11 @@ absl::Status CheckEnvelope(const InputRecord& record, const pdl::v1::PrivacyEven
 
 }  // namespace
 
+absl::Status EventIdReused(const EventIdEntry& seen) {
+  return InvalidField("event_id", absl::StrCat("already used by a different event (partition ", seen.partition(),
+                                               ", seq ", seen.seq(), "); an event_id names one immutable event"));
+}
+
 PreparedBatch::PreparedBatch()
     : batch_(std::make_unique<rocksdb::WriteBatch>()),
       judge_rows_(std::make_unique<StagedRows>()),
@@ -266,9 +271,7 @@ absl::Status Applier::PrepareRecords(std::vector<InputRecord> records, PreparedB
     }
     if (seen.has_value()) {
       if (seen->fingerprint() != fingerprint) {
-        reject(InvalidField("event_id", absl::StrCat("already used by a different event (partition ",
-                                                     seen->partition(), ", seq ", seen->seq(),
-                                                     "); an event_id names one immutable event")));
+        reject(EventIdReused(*seen));
         continue;
       }
       cursor.set_duplicates(cursor.duplicates() + 1);

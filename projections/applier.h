@@ -64,6 +64,10 @@ struct InputRecord {
   std::vector<RecordHeader> headers;
 };
 
+// The INVALID_ARGUMENT (field event_id) for an event_id that `seen` already sealed with other content: the
+// rejection of the Kafka path and the gRPC answer of ingest.
+absl::Status EventIdReused(const pdl::v1::EventIdEntry& seen);
+
 struct Rejection {
   InputRecord record;
   std::string field;

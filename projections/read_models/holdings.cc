@@ -95,9 +95,6 @@ std::string OverdueEntry(const HoldingPeriod& period) {
   return rmrows::Bytes(entry);
 }
 
-// The retention.overdue finding of `period` at its overdue_at (put, or retracted when a later event shows the
-// period was not open then). A function of the period's identity and overdue_at only, so that it is the same row
-// whichever of the sweep, a collection or the deletion writes it.
 // The policy version whose retention rule gives the period its retain_until: that of the collection with the latest
 // retain_until (the first such; the first collection when none has one).
 std::string_view GoverningPolicyVersion(const HoldingPeriod& period) {
@@ -111,6 +108,9 @@ std::string_view GoverningPolicyVersion(const HoldingPeriod& period) {
   return governing != nullptr ? std::string_view(governing->policy_version()) : std::string_view();
 }
 
+// The retention.overdue finding of `period` at its overdue_at (put, or retracted when a later event shows the
+// period was not open then). A function of the period's identity and overdue_at only, so that it is the same row
+// whichever of the sweep, a collection or the deletion writes it.
 void OverdueFinding(const HoldingPeriod& period, bool put, BatchWriter& batch) {
   // One opening event opens a period per category (and system): the index tells them apart, from a hash of the two.
   const std::string id = Sha256(absl::StrCat(period.system(), absl::string_view("\0", 1), period.category()));

@@ -1,9 +1,6 @@
 #include "projections/read_models/rights_requests.h"
 
-#include <algorithm>
-
 #include "ledger/policy/findings.h"
-#include "ledger/policy/period.h"
 #include "projections/read_models/internal/rows.h"
 #include "projections/read_models/read_model_keys.h"
 
@@ -11,7 +8,7 @@ namespace pdl {
 
 using rmrows::Micros;
 
-absl::Time ResponseDueAt(absl::Time opened) { return policy::AddPeriod(opened, policy::Months(1)); }
+absl::Time ResponseDueAt(absl::Time opened) { return policy::RequestDueAt(/*policy=*/nullptr, opened); }
 
 bool EvaluateRequestAt(pdl::v1::RightsRequestRecord* record, int64_t as_of_micros) {
   const bool opened = record->has_opened_at() && Micros(record->opened_at()) <= as_of_micros;

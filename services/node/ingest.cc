@@ -17,12 +17,6 @@
 namespace pdl {
 namespace {
 
-// The error for an event_id already sealed with other content.
-absl::Status DifferentEvent(const pdl::v1::EventIdEntry& seen) {
-  return InvalidField("event_id", absl::StrCat("already used by a different event (partition ", seen.partition(),
-                                               ", seq ", seen.seq(), "); an event_id names one immutable event"));
-}
-
 // Whether `event`, which carries the plaintext identity of an erased subject, is the event `seen` sealed: the same
 // content once its identity is replaced by the sealed one it had (which can no longer be produced, nor opened to
 // compare the identities). OK, or the event_id error of a different event.
@@ -39,7 +33,7 @@ absl::Status SameAsSealed(const Store& store, const pdl::v1::PrivacyEvent& event
   candidate.mutable_subject()->clear_identity();
   *candidate.mutable_subject()->mutable_sealed_identity() = original->subject().sealed_identity();
   if (Fingerprint(candidate) == seen.fingerprint()) return absl::OkStatus();
-  return DifferentEvent(seen);
+  return EventIdReused(seen);
 }
 
 bool HasIdentity(const pdl::v1::Identity& identity) {
@@ -114,7 +108,7 @@ absl::StatusOr<Ingest::Pending> Ingest::Start(const pdl::v1::PublishRequest& req
   auto seen = LookupEventId(*store_, event.event_id());
   if (!seen.ok()) return seen.status();
   if (seen->has_value()) {
-    if ((*seen)->fingerprint() != Fingerprint(event)) return DifferentEvent(**seen);
+    if ((*seen)->fingerprint() != Fingerprint(event)) return EventIdReused(**seen);
     pending.ready = ReceiptFrom(event.event_id(), **seen, /*duplicate=*/true);
     return pending;
   }
