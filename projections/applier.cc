@@ -118,8 +118,12 @@ absl::StatusOr<std::unique_ptr<Applier>> Applier::Create(Store* store, std::stri
       cursor.set_cluster_id(applier->cluster_id_);
     }
   }
+  applier->durable_cursors_ = applier->cursors_;
   return applier;
 }
+
+// A batch that fails here is not durable; the next start resumes before it.
+Applier::~Applier() { Drain().IgnoreError(); }
 
 std::map<int32_t, int64_t> Applier::StartOffsets() const {
   std::map<int32_t, int64_t> out;
@@ -144,14 +148,15 @@ absl::StatusOr<merkle::TreeAppender> Applier::CommittedTree(uint32_t partition) 
 absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records) {
   PreparedBatch prepared;
   prepared.records_ = records.size();
-  if (stage_ != nullptr) stage_->Begin(prepared.model_rows_.get());
+  const StagedRows* model_base = in_flight_ != nullptr ? in_flight_->batch.model_rows_.get() : nullptr;
+  if (stage_ != nullptr) stage_->Begin(prepared.model_rows_.get(), model_base);
   absl::Status sealed = PrepareRecords(std::move(records), prepared);
   // The models' thread writes into the batch's rows until Finish returns: wait for it even when sealing failed.
   absl::Status projected = absl::OkStatus();
   if (stage_ != nullptr) {
     projected = stage_->Finish();
   } else if (sealed.ok()) {
-    BatchWriter models(store_, prepared.model_rows_.get());
+    BatchWriter models(store_, prepared.model_rows_.get(), model_base);
     for (ReadModel* model : options_.read_models) {
       if (projected = model->Finish(models); !projected.ok()) break;
     }
@@ -182,8 +187,10 @@ absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records)
 
 absl::Status Applier::PrepareRecords(std::vector<InputRecord> records, PreparedBatch& prepared) {
   rocksdb::WriteBatch& batch = *prepared.batch_;
-  BatchWriter judge_writer(store_, prepared.judge_rows_.get());
-  BatchWriter model_writer(store_, prepared.model_rows_.get());
+  // The batch being written, if any: what this one reads as stored.
+  const PreparedBatch* base = in_flight_ != nullptr ? &in_flight_->batch : nullptr;
+  BatchWriter judge_writer(store_, prepared.judge_rows_.get(), base != nullptr ? base->judge_rows_.get() : nullptr);
+  BatchWriter model_writer(store_, prepared.model_rows_.get(), base != nullptr ? base->model_rows_.get() : nullptr);
   // The high-volume rows (log, tree, event ids, timeline) are staged and written in key order: memtable inserts
   // in order are several times cheaper than in arrival order.
   struct Staged {
@@ -194,7 +201,13 @@ absl::Status Applier::PrepareRecords(std::vector<InputRecord> records, PreparedB
   std::vector<Staged> staged;
   staged.reserve(records.size() * 5);
   // Event ids applied earlier in this batch: id -> entry.
-  absl::flat_hash_map<std::string, EventIdEntry> in_batch;
+  absl::flat_hash_map<std::string, EventIdEntry>& in_batch = prepared.event_ids_;
+  // And by the batch being written.
+  auto written_entry = [base](const std::string& event_id) -> const EventIdEntry* {
+    if (base == nullptr) return nullptr;
+    auto it = base->event_ids_.find(event_id);
+    return it == base->event_ids_.end() ? nullptr : &it->second;
+  };
 
   auto cursor_for = [&](uint32_t partition) -> PartitionCursor& {
     auto it = prepared.cursors_.find(partition);
@@ -259,6 +272,8 @@ absl::Status Applier::PrepareRecords(std::vector<InputRecord> records, PreparedB
     std::optional<EventIdEntry> seen;
     if (auto it = in_batch.find(event->event_id()); it != in_batch.end()) {
       seen = it->second;
+    } else if (const EventIdEntry* written = written_entry(event->event_id()); written != nullptr) {
+      seen = *written;
     } else {
       auto stored = store_->Get(Cf::kEventIds, id_key);
       if (!stored.ok()) return stored.status();
@@ -359,18 +374,55 @@ absl::Status Applier::PrepareRecords(std::vector<InputRecord> records, PreparedB
 }
 
 absl::Status Applier::Commit(PreparedBatch batch) {
-  if (absl::Status s = batch.judge_rows_->MoveTo(*store_, batch.batch_.get()); !s.ok()) return s;
-  if (absl::Status s = batch.model_rows_->MoveTo(*store_, batch.batch_.get()); !s.ok()) return s;
-  if (batch.batch_->Count() > 0) {
-    if (absl::Status s = store_->Write(batch.batch_.get()); !s.ok()) return s;
-  }
-  for (auto& [partition, cursor] : batch.cursors_) cursors_[partition] = std::move(cursor);
+  if (absl::Status s = CommitBehind(std::move(batch), nullptr); !s.ok()) return s;
+  return Drain();
+}
+
+absl::Status Applier::CommitBehind(PreparedBatch batch, DurableCallback on_durable) {
+  // Encoded here: the models' thread is idle between Prepare and the next Begin.
+  if (absl::Status s = batch.judge_rows_->AppendTo(*store_, batch.batch_.get()); !s.ok()) return s;
+  if (absl::Status s = batch.model_rows_->AppendTo(*store_, batch.batch_.get()); !s.ok()) return s;
+  // One batch in flight: the one before must be durable first, and a batch prepared on a failed one goes with it.
+  if (absl::Status s = Drain(); !s.ok()) return s;
+  for (auto& [partition, cursor] : batch.cursors_) cursors_[partition] = cursor;
   for (auto& [partition, tree] : batch.trees_) trees_[partition] = std::move(tree);
-  return PurgeDestroyedKeys(*store_, batch.erased_subjects_);
+  batch.trees_.clear();
+
+  auto flight = std::make_unique<InFlight>();
+  flight->batch = std::move(batch);
+  const PreparedBatch& written = flight->batch;
+  flight->written = std::async(std::launch::async, [this, &written, on_durable = std::move(on_durable)] {
+    Written result;
+    rocksdb::WriteBatch* batch = written.batch_.get();
+    if (batch->Count() > 0) {
+      result.status = options_.write_for_testing ? options_.write_for_testing(batch) : store_->Write(batch);
+    }
+    result.durable = result.status.ok();
+    if (result.durable) result.status = PurgeDestroyedKeys(*store_, written.erased_subjects_);
+    if (result.status.ok() && on_durable) on_durable(written.cursors_);
+    return result;
+  });
+  in_flight_ = std::move(flight);
+  return absl::OkStatus();
+}
+
+absl::Status Applier::Drain() {
+  if (in_flight_ == nullptr) return absl::OkStatus();
+  const Written result = in_flight_->written.get();
+  if (result.durable) {
+    for (const auto& [partition, cursor] : in_flight_->batch.cursors_) durable_cursors_[partition] = cursor;
+  }
+  in_flight_.reset();
+  if (!result.status.ok()) {
+    cursors_ = durable_cursors_;
+    for (auto& tree : trees_) tree.reset();  // reloaded from the store on next use
+  }
+  return result.status;
 }
 
 absl::Status Applier::RecordGap(uint32_t partition, int64_t from, int64_t to, bool stop, absl::Time now) {
   if (partition >= cursors_.size()) return absl::InvalidArgumentError("partition out of range");
+  if (absl::Status s = Drain(); !s.ok()) return s;
   pdl::v1::GapRecord gap;
   gap.set_partition(partition);
   gap.set_cluster_id(cluster_id_);
@@ -388,12 +440,14 @@ absl::Status Applier::RecordGap(uint32_t partition, int64_t from, int64_t to, bo
   batch.Put(store_->cf(Cf::kGaps), GapKey(partition, cluster_id_, from), gap.SerializeAsString());
   batch.Put(store_->cf(Cf::kOffsets), keys::PartitionKey(partition), cursor.SerializeAsString());
   if (absl::Status s = store_->Write(&batch); !s.ok()) return s;
+  durable_cursors_[partition] = cursor;
   cursors_[partition] = std::move(cursor);
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::pair<int, int64_t>> Applier::AcknowledgeGaps(uint32_t partition) {
   if (partition >= cursors_.size()) return absl::InvalidArgumentError("partition out of range");
+  if (absl::Status s = Drain(); !s.ok()) return s;
   std::string prefix;
   keys::AppendU32(&prefix, partition);
   rocksdb::WriteBatch batch;
@@ -417,6 +471,7 @@ absl::StatusOr<std::pair<int, int64_t>> Applier::AcknowledgeGaps(uint32_t partit
   cursor.set_stopped_at_gap(false);
   batch.Put(store_->cf(Cf::kOffsets), keys::PartitionKey(partition), cursor.SerializeAsString());
   if (absl::Status s = store_->Write(&batch); !s.ok()) return s;
+  durable_cursors_[partition] = cursor;
   cursors_[partition] = std::move(cursor);
   return std::make_pair(count, cursors_[partition].next_offset());
 }

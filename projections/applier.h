@@ -13,21 +13,30 @@
 //   2. Commit(batch): after the rejections are durable, writes the WriteBatch atomically; a crash before it
 //      leaves none of the batch, after it all of it. In-memory cursors advance only on success. Then, when the
 //      batch destroyed keys, flushes and compacts them out of every file (PurgeDestroyedKeys).
+//      CommitBehind(batch) does the same write on a thread of its own and returns at once (write-behind): the
+//      next batch is prepared while this one is written, reading its rows, event ids, cursors and trees as if they
+//      were stored. Batches are still written one at a time, in order, each as one WriteBatch; a batch is only
+//      handed to the writing thread once the batch before it is durable, and a batch built on one that failed is
+//      dropped with it (the cursors go back to what is durable, so the consumer re-reads both).
 // On start, StartOffsets() tells the consumer where each partition resumes.
 //
 // Invariants: seqs are dense (0..n-1) per partition and equal the partition's tree size; an event_id is applied
 // at most once; a record below a partition's cursor is never applied again; the log and the tree only grow.
 //
 // Not thread-safe: one sealer thread owns an Applier (which may project the read models of its batches on a thread
-// of its own, model_stage.h). Readers use the Store directly (RocksDB snapshots).
+// of its own, model_stage.h, and write a batch on another while it prepares the next). Readers use the Store
+// directly (RocksDB snapshots).
 
 #include <cstdint>
+#include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -103,6 +112,8 @@ class PreparedBatch {
   std::unique_ptr<StagedRows> model_rows_;
   std::map<uint32_t, pdl::v1::PartitionCursor> cursors_;
   std::map<uint32_t, merkle::TreeAppender> trees_;
+  // Event ids sealed by this batch: id -> entry (read by the next batch while this one is written).
+  absl::flat_hash_map<std::string, pdl::v1::EventIdEntry> event_ids_;
   std::vector<Rejection> rejections_;
   std::vector<AppliedEvent> applied_;
   // Subjects whose data key this batch destroys (fulfilled erasures).
@@ -126,7 +137,12 @@ struct ApplierOptions {
   // Benchmarks only (tests/bench/proof_bench measures the tree's cost): false skips the tree nodes and heads.
   // A ledger always builds them.
   bool build_tree = true;
+  // Writes one sealed batch; null writes it to the store. Tests put a failing write here (fault injection).
+  std::function<absl::Status(rocksdb::WriteBatch*)> write_for_testing;
 };
+
+// The cursors of a batch that became durable: partition -> cursor (next offset, next seq, counters).
+using DurableCallback = std::function<void(const std::map<uint32_t, pdl::v1::PartitionCursor>&)>;
 
 class Applier {
  public:
@@ -143,8 +159,21 @@ class Applier {
   // Partitions whose stored cursor belonged to another cluster (the cluster was replaced).
   const std::vector<uint32_t>& partitions_from_other_cluster() const { return other_cluster_; }
 
+  ~Applier();
+  Applier(const Applier&) = delete;
+  Applier& operator=(const Applier&) = delete;
+
   [[nodiscard]] absl::StatusOr<PreparedBatch> Prepare(std::vector<InputRecord> records);
+  // Writes the batch and returns once it is durable (CommitBehind, then Drain).
   [[nodiscard]] absl::Status Commit(PreparedBatch batch);
+  // Write-behind: waits until the batch written before is durable, then starts writing `batch` on a thread of its
+  // own and returns; the next Prepare reads `batch` as if stored. When the batch before failed, returns its error
+  // and drops `batch` (prepared on top of it). `on_durable`, if set, is called on the writing thread with the
+  // batch's cursors once the batch is durable (and its destroyed keys purged).
+  [[nodiscard]] absl::Status CommitBehind(PreparedBatch batch, DurableCallback on_durable);
+  // Waits until the batch being written is durable and returns its status. On an error the cursors and trees are
+  // back at what is durable: StartOffsets() is where to resume. Call before anything else writes the store.
+  [[nodiscard]] absl::Status Drain();
 
   // Records that offsets [from, to) of `partition` were gone from Kafka (an unacknowledged gap). With `stop`, the
   // partition's cursor is marked stopped and stays at `from` until AcknowledgeGaps; otherwise it moves to `to`.
@@ -159,11 +188,26 @@ class Applier {
   // The partition's tree as committed (loaded from the store on first use).
   absl::StatusOr<merkle::TreeAppender> CommittedTree(uint32_t partition);
 
+  // A batch handed to the writing thread: its rows and event ids are the base of the next batch's reads until it
+  // is durable.
+  struct Written {
+    bool durable = false;  // the WriteBatch is in the store (the purge after it may still have failed)
+    absl::Status status;
+  };
+  struct InFlight {
+    PreparedBatch batch;
+    std::future<Written> written;
+  };
+
   Store* store_;
   std::string cluster_id_;
   ApplierOptions options_;
+  // Where the next batch starts: what is durable plus the batch in flight.
   std::vector<pdl::v1::PartitionCursor> cursors_;
   std::vector<std::optional<merkle::TreeAppender>> trees_;
+  // What is durable (the stored cursors, as this applier reads them).
+  std::vector<pdl::v1::PartitionCursor> durable_cursors_;
+  std::unique_ptr<InFlight> in_flight_;
   std::vector<uint32_t> other_cluster_;
   // The read models' thread (ApplierOptions::models_on_own_thread); null when they run on the caller's.
   std::unique_ptr<ModelStage> stage_;

@@ -22,10 +22,11 @@ ModelStage::~ModelStage() {
   thread_.join();
 }
 
-void ModelStage::Begin(StagedRows* rows) {
+void ModelStage::Begin(StagedRows* rows, const StagedRows* base) {
   pending_.clear();
   std::lock_guard<std::mutex> lock(mu_);
   rows_ = rows;
+  base_ = base;
   batch_done_ = false;
   batch_status_ = absl::OkStatus();
 }
@@ -57,14 +58,16 @@ void ModelStage::Loop() {
   absl::Status status;
   for (;;) {
     StagedRows* rows = nullptr;
+    const StagedRows* base = nullptr;
     {
       std::unique_lock<std::mutex> lock(mu_);
       work_cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stop_
       work.swap(queue_);
       rows = rows_;
+      base = base_;
     }
-    BatchWriter writer(store_, rows);
+    BatchWriter writer(store_, rows, base);
     for (Item& item : work) {
       if (item.event == nullptr) {  // End of the batch.
         for (ReadModel* model : models_) {

@@ -13,8 +13,9 @@
 // model reads the judge's families and the judge reads none of the models'. Reads of the store are RocksDB reads
 // (thread-safe).
 //
-// Use: Begin(rows) once per batch, Add() each sealed event in order, then Finish() — always, also when the batch
-// is abandoned, since the thread may still be writing into `rows` until Finish returns. One producer thread.
+// Use: Begin(rows, base) once per batch, Add() each sealed event in order, then Finish() — always, also when the
+// batch is abandoned, since the thread may still be writing into `rows` until Finish returns. One producer thread.
+// Between Finish and the next Begin the thread touches neither `rows` nor `base`.
 
 #include <condition_variable>
 #include <memory>
@@ -38,8 +39,9 @@ class ModelStage {
   ModelStage(const ModelStage&) = delete;
   ModelStage& operator=(const ModelStage&) = delete;
 
-  // Starts a batch whose rows are staged into `rows` (alive until Finish returns).
-  void Begin(StagedRows* rows);
+  // Starts a batch whose rows are staged into `rows`, read over `base` (the rows of the batch before, still being
+  // written; null when there is none). Both stay alive and `base` unchanged until Finish returns.
+  void Begin(StagedRows* rows, const StagedRows* base);
   // Hands one sealed event over; `view.event` must point at `*event`.
   void Add(std::unique_ptr<pdl::v1::PrivacyEvent> event, SealedEventView view);
   // Waits until every event added since Begin is projected and each model's Finish hook has run; returns the first
@@ -65,6 +67,7 @@ class ModelStage {
   // Guarded by mu_.
   std::vector<Item> queue_;
   StagedRows* rows_ = nullptr;
+  const StagedRows* base_ = nullptr;
   bool batch_done_ = false;
   absl::Status batch_status_;
   bool stop_ = false;

@@ -46,7 +46,7 @@ StagedObject* StagedRows::FindObject(Cf family, std::string_view key) const {
   return it == rows.end() ? nullptr : it->second.object.get();
 }
 
-absl::Status StagedRows::MoveTo(const Store& store, rocksdb::WriteBatch* out) {
+absl::Status StagedRows::AppendTo(const Store& store, rocksdb::WriteBatch* out) {
   for (int i = 0; i < static_cast<int>(Cf::kCount); ++i) {
     auto& rows = rows_[i];
     if (rows.empty()) continue;
@@ -59,12 +59,13 @@ absl::Status StagedRows::MoveTo(const Store& store, rocksdb::WriteBatch* out) {
       Staged& staged = row->second;
       if (staged.object != nullptr) {
         staged.value = staged.object->Encode();
-        if (staged.value == staged.object->original()) continue;  // Decoded and left as it was.
+        const bool unchanged = staged.value == staged.object->original();
+        staged.object.reset();
+        if (unchanged) continue;  // Decoded and left as it was.
       }
       rocksdb::Status s = staged.value.has_value() ? out->Put(cf, row->first, *staged.value) : out->Delete(cf, row->first);
       if (!s.ok()) return FromRocks(s, absl::StrCat("staging ", Sv(CfName(static_cast<Cf>(i))), " rows"));
     }
-    rows.clear();
   }
   return absl::OkStatus();
 }
@@ -90,13 +91,30 @@ void StagedRows::Clear() {
 absl::StatusOr<std::optional<std::string>> BatchWriter::Get(Cf family, std::string_view key) const {
   std::optional<std::string> staged;
   if (rows_ != nullptr && rows_->Find(family, key, &staged)) return staged;
+  if (base_ != nullptr && base_->Find(family, key, &staged)) return staged;
   return store_->Get(family, key);
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> BatchWriter::Scan(Cf family, std::string_view from,
                                                                                     std::string_view to) const {
-  const auto staged = rows_ != nullptr ? rows_->Range(family, from, to)
-                                       : std::vector<std::pair<std::string, std::optional<std::string>>>{};
+  using Range = std::vector<std::pair<std::string, std::optional<std::string>>>;
+  Range staged = rows_ != nullptr ? rows_->Range(family, from, to) : Range{};
+  if (base_ != nullptr) {
+    // The batch's own writes over the base's: on the same key, the batch's.
+    Range base = base_->Range(family, from, to);
+    if (!base.empty()) {
+      Range merged;
+      merged.reserve(staged.size() + base.size());
+      auto own = staged.begin();
+      for (auto& row : base) {
+        while (own != staged.end() && own->first < row.first) merged.push_back(std::move(*own++));
+        if (own != staged.end() && own->first == row.first) continue;
+        merged.push_back(std::move(row));
+      }
+      while (own != staged.end()) merged.push_back(std::move(*own++));
+      staged = std::move(merged);
+    }
+  }
   std::vector<std::pair<std::string, std::string>> out;
   auto next = staged.begin();
   auto emit_staged = [&] {

@@ -61,8 +61,10 @@ class StagedRows {
   [[nodiscard]] bool Find(Cf family, std::string_view key, std::optional<std::string>* value) const;
   // The decoded row staged at `key`, or nullptr.
   StagedObject* FindObject(Cf family, std::string_view key) const;
-  // Appends every staged write to `out`, family by family in key order, and clears.
-  [[nodiscard]] absl::Status MoveTo(const Store& store, rocksdb::WriteBatch* out);
+  // Appends every staged write to `out`, family by family in key order. The rows stay readable as bytes: each
+  // decoded row is encoded and released, so that afterwards the rows only answer reads (from any number of
+  // threads at once) — the base of the next batch while this one is written (BatchWriter).
+  [[nodiscard]] absl::Status AppendTo(const Store& store, rocksdb::WriteBatch* out);
   // The staged writes of `family` with keys in [from, to), in key order (value std::nullopt for a delete).
   std::vector<std::pair<std::string, std::optional<std::string>>> Range(Cf family, std::string_view from,
                                                                         std::string_view to) const;
@@ -79,10 +81,12 @@ class StagedRows {
   std::array<absl::flat_hash_map<std::string, Staged>, static_cast<int>(Cf::kCount)> rows_;
 };
 
-// Writes into the batch's staged rows; reads see them over the database.
+// Writes into the batch's staged rows; reads see them over `base` (the rows of the batch before, appended and
+// being written, or null) over the database.
 class BatchWriter {
  public:
-  BatchWriter(const Store* store, StagedRows* rows) : store_(store), rows_(rows) {}
+  BatchWriter(const Store* store, StagedRows* rows, const StagedRows* base = nullptr)
+      : store_(store), rows_(rows), base_(base) {}
 
   void Put(Cf family, std::string_view key, std::string_view value) { rows_->Put(family, key, value); }
   void Delete(Cf family, std::string_view key) { rows_->Delete(family, key); }
@@ -121,6 +125,7 @@ class BatchWriter {
 
   const Store* store_;
   StagedRows* rows_;
+  const StagedRows* base_;
 };
 
 template <typename T>

@@ -122,7 +122,8 @@ absl::StatusOr<RebuildResult> RebuildReadModels(Store& store, const std::vector<
       }
     }
     rocksdb::WriteBatch out;
-    if (absl::Status s = rows.MoveTo(store, &out); !s.ok()) return s;
+    if (absl::Status s = rows.AppendTo(store, &out); !s.ok()) return s;
+    rows.Clear();
     if (out.Count() > 0) {
       if (absl::Status s = store.Write(&out); !s.ok()) return s;
     }

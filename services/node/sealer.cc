@@ -114,7 +114,23 @@ void Sealer::RunCommands() {
     std::lock_guard<std::mutex> lock(mu_);
     commands.swap(commands_);
   }
+  if (commands.empty()) return;
+  // Commands read and write the store: the batch being written goes first.
+  if (absl::Status s = applier_->Drain(); !s.ok()) {
+    spdlog::error("event=sealer_batch_failed error=\"{}\"", s.ToString());
+    Rewind();
+  }
   for (auto& command : commands) command();
+}
+
+void Sealer::Rewind() {
+  // What was not written goes back to the consumer: resume at what is durable.
+  if (absl::Status s = applier_->Drain(); !s.ok()) {
+    spdlog::error("event=sealer_batch_failed error=\"{}\"", s.ToString());
+  }
+  if (absl::Status reassign = AssignAtCursors(); !reassign.ok()) {
+    spdlog::error("event=consumer_reassign_failed error=\"{}\"", reassign.ToString());
+  }
 }
 
 void Sealer::Loop() {
@@ -136,13 +152,13 @@ void Sealer::Loop() {
     }
     ++failures;
     spdlog::error("event=sealer_batch_failed error=\"{}\" retry_in_ms={}", s.ToString(), 200 * failures);
-    // Nothing of the failed batch was committed: go back to the stored offsets and try again.
-    if (absl::Status reassign = AssignAtCursors(); !reassign.ok()) {
-      spdlog::error("event=consumer_reassign_failed error=\"{}\"", reassign.ToString());
-    }
+    Rewind();
     for (int i = 0; i < std::min(failures, 25) && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   RunCommands();
+  if (absl::Status s = applier_->Drain(); !s.ok()) {
+    spdlog::error("event=sealer_batch_failed error=\"{}\" (at stop; the next start resumes before it)", s.ToString());
+  }
 }
 
 absl::Status Sealer::HandleOutOfRange(const kafka::OutOfRange& oor) {
@@ -209,7 +225,8 @@ absl::Status Sealer::RunOnce() {
   for (const kafka::OutOfRange& oor : polled->out_of_range) {
     if (absl::Status s = HandleOutOfRange(oor); !s.ok()) return s;
   }
-  if (polled->records.empty()) return absl::OkStatus();
+  // Idle: the batch being written, if any, reports now rather than with the next batch.
+  if (polled->records.empty()) return applier_->Drain();
 
   std::vector<InputRecord> records;
   records.reserve(polled->records.size());
@@ -229,11 +246,13 @@ absl::Status Sealer::RunOnce() {
   auto prepared = applier_->Prepare(std::move(records));
   if (!prepared.ok()) return prepared.status();
   if (absl::Status s = PublishRejections(prepared->rejections()); !s.ok()) return s;
-  if (absl::Status s = applier_->Commit(std::move(*prepared)); !s.ok()) return s;
-  for (const auto& [partition, offset] : applier_->StartOffsets()) {
-    tracker_->OnSealed(partition, offset);
-  }
-  return absl::OkStatus();
+  // Written behind: the next batch is prepared meanwhile; waiting Publish(SEALED) calls are released once durable.
+  SealTracker* tracker = tracker_;
+  return applier_->CommitBehind(std::move(*prepared), [tracker](const auto& cursors) {
+    for (const auto& [partition, cursor] : cursors) {
+      tracker->OnSealed(static_cast<int>(partition), cursor.next_offset());
+    }
+  });
 }
 
 }  // namespace pdl

@@ -2,7 +2,8 @@
 #define PDL_SERVICES_NODE_SEALER_H_
 
 // The sealer: one thread that consumes pdl.events.v1 from the offsets stored in RocksDB, applies each batch
-// through the Applier (one WriteBatch per batch), publishes rejections to pdl.events.rejected.v1 before the batch
+// through the Applier (one WriteBatch per batch, written behind: the next batch is prepared while one is written, and
+// Publish(SEALED) waits until it is durable), publishes rejections to pdl.events.rejected.v1 before the batch
 // that skips them commits, and detects gaps (records Kafka deleted before they were sealed).
 //
 // Gaps are never skipped silently: each is stored, counted and logged as an alarm naming partition and offsets.
@@ -73,6 +74,8 @@ class Sealer {
   absl::Status HandleOutOfRange(const kafka::OutOfRange& oor);
   absl::Status PublishRejections(const std::vector<Rejection>& rejections);
   void RunCommands();
+  // After a failed batch: waits for the batch being written and assigns the consumer at what is durable.
+  void Rewind();
   void Submit(std::function<void()> command);
 
   Options options_;

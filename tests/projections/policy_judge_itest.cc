@@ -147,6 +147,14 @@ class Node {
     ASSERT_THAT(prepared->rejections(), IsEmpty()) << prepared->rejections()[0].reason;
     ASSERT_TRUE(applier_->Commit(std::move(*prepared)).ok());
   }
+  // Written behind (Applier::CommitBehind): the next batch is prepared over this one while it is written.
+  void ApplyBehind(std::vector<InputRecord> records) {
+    auto prepared = applier_->Prepare(std::move(records));
+    ASSERT_TRUE(prepared.ok()) << prepared.status();
+    ASSERT_THAT(prepared->rejections(), IsEmpty()) << prepared->rejections()[0].reason;
+    ASSERT_TRUE(applier_->CommitBehind(std::move(*prepared), nullptr).ok());
+  }
+  void Drain() { ASSERT_TRUE(applier_->Drain().ok()); }
 
   pdl::v1::SealedEvent Sealed(uint64_t seq) const {
     auto bytes = store_->Get(Cf::kLog, keys::LogKey(0, seq));
@@ -274,9 +282,18 @@ TEST_F(PolicyJudgeTest, ASecondRunOverTheSameRecordsGivesTheSameBytes) {
   second->Apply({records.begin() + 2, records.begin() + 5});
   second->Apply({records.begin() + 5, records.end()});
 
+  // The third gets one record per batch, each written while the next is judged (which reads its facts).
+  auto third = NewNode();
+  third->Publish(SeedPolicy());
+  third->UseJudge();
+  for (const auto& record : records) third->ApplyBehind({record});
+  third->Drain();
+
   EXPECT_EQ(first->Family(Cf::kLog), second->Family(Cf::kLog));
   EXPECT_EQ(first->Family(Cf::kPolicyFacts), second->Family(Cf::kPolicyFacts));
   EXPECT_EQ(first->Family(Cf::kPolicies), second->Family(Cf::kPolicies));
+  EXPECT_EQ(first->Family(Cf::kLog), third->Family(Cf::kLog));
+  EXPECT_EQ(first->Family(Cf::kPolicyFacts), third->Family(Cf::kPolicyFacts));
   EXPECT_EQ(first->Family(Cf::kLog).size(), records.size());
   size_t with_findings = 0;
   for (uint64_t seq = 0; seq < records.size(); ++seq) with_findings += first->Sealed(seq).findings_size() > 0;

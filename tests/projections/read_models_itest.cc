@@ -1219,7 +1219,8 @@ TEST_F(ReadModelsTest, ReadModelsDoNotDependOnHowPartitionsInterleave) {
 
 TEST_F(ReadModelsTest, ModelsOnTheirOwnThreadWriteWhatTheSealerThreadWould) {
   const auto events = Scenario(60);
-  auto seal = [&](const std::string& dir, bool own_thread, size_t batch) -> std::string {
+  // `behind`: each batch written while the next is prepared (Applier::CommitBehind), as ledgerd does.
+  auto seal = [&](const std::string& dir, bool own_thread, size_t batch, bool behind = false) -> std::string {
     Open(tmp_.path() + "/" + dir, own_thread);
     std::vector<InputRecord> records;
     for (const auto& e : events) records.push_back(sequencer_.Next(e));
@@ -1227,8 +1228,9 @@ TEST_F(ReadModelsTest, ModelsOnTheirOwnThreadWriteWhatTheSealerThreadWould) {
       auto p = applier_->Prepare({records.begin() + i, records.begin() + std::min(records.size(), i + batch)});
       EXPECT_TRUE(p.ok()) << p.status();
       if (!p.ok()) return "";
-      EXPECT_TRUE(applier_->Commit(std::move(*p)).ok());
+      EXPECT_TRUE((behind ? applier_->CommitBehind(std::move(*p), nullptr) : applier_->Commit(std::move(*p))).ok());
     }
+    EXPECT_TRUE(applier_->Drain().ok());
     auto digest = ReadModelDigest(*store_, ReadModelFamilies());
     EXPECT_TRUE(digest.ok());
     return digest.ok() ? *digest : "";
@@ -1238,6 +1240,9 @@ TEST_F(ReadModelsTest, ModelsOnTheirOwnThreadWriteWhatTheSealerThreadWould) {
   // One batch (events handed over in groups, the last one partial) and batches of 7 (fewer than a group).
   EXPECT_EQ(seal("thread-one-batch", true, 1000), inline_rows);
   EXPECT_EQ(seal("thread-batches-of-7", true, 7), inline_rows);
+  // Written behind: every batch reads the one before it from memory while that one is being written.
+  EXPECT_EQ(seal("behind-inline-batches-of-7", false, 7, true), inline_rows);
+  EXPECT_EQ(seal("behind-thread-batches-of-7", true, 7, true), inline_rows);
   // And the rows are those of a rebuild.
   auto rebuilt = RebuildReadModels(*store_, ModelPointers(models_), ReadModelFamilies());
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
@@ -1300,6 +1305,108 @@ TEST_F(ReadModelsTest, AModelErrorOnItsOwnThreadFailsTheBatchAndWritesNothing) {
     ASSERT_TRUE(row.ok());
     EXPECT_TRUE(row->has_value()) << e.event_id();
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Write-behind (Applier::CommitBehind): a batch is written while the next one is prepared on top of it.
+
+TEST_F(ReadModelsTest, AFailedWriteDropsTheBatchPreparedOnItAndBothSealAgainFromTheDurableCursors) {
+  const auto events = Scenario(40);
+  std::vector<InputRecord> records;
+  for (const auto& e : events) records.push_back(sequencer_.Next(e));
+  std::vector<std::vector<InputRecord>> batches;
+  for (size_t i = 0; i < records.size(); i += 11) {
+    batches.emplace_back(records.begin() + i, records.begin() + std::min(records.size(), i + 11));
+  }
+  ASSERT_GE(batches.size(), 6u);
+
+  // The reference: the same batches, each written before the next.
+  Open(tmp_.path() + "/reference");
+  for (const auto& batch : batches) {
+    auto p = applier_->Prepare(batch);
+    ASSERT_TRUE(p.ok()) << p.status();
+    ASSERT_TRUE(applier_->Commit(std::move(*p)).ok());
+  }
+  auto reference = ReadModelDigest(*store_, ReadModelFamilies());
+  ASSERT_TRUE(reference.ok());
+  auto reference_log = ReadModelDigest(*store_, {Cf::kLog, Cf::kTree, Cf::kEventIds, Cf::kSubjectTimeline});
+  ASSERT_TRUE(reference_log.ok());
+
+  // The third write fails (a full disk, say); the fourth batch is prepared on top of the third meanwhile.
+  Open(tmp_.path() + "/failing");
+  int writes = 0;
+  Store* store = store_.get();
+  auto applier = Applier::Create(
+      store, "cluster-1", kPartitions,
+      ApplierOptions{.judge = &judge_,
+                     .read_models = ModelPointers(models_),
+                     .write_for_testing = [&writes, store](rocksdb::WriteBatch* batch) -> absl::Status {
+                       if (++writes == 3) return absl::ResourceExhaustedError("no space left on device");
+                       return store->Write(batch);
+                     }});
+  ASSERT_TRUE(applier.ok()) << applier.status();
+  // What the on_durable callback reported: calls, and the next offset of each partition.
+  int durable_calls = 0;
+  std::map<uint32_t, int64_t> durable_offsets;
+  auto durable = [&](const std::map<uint32_t, pdl::v1::PartitionCursor>& cursors) {
+    ++durable_calls;
+    for (const auto& [partition, cursor] : cursors) durable_offsets[partition] = cursor.next_offset();
+  };
+  for (int b = 0; b < 3; ++b) {
+    auto p = (*applier)->Prepare(batches[b]);
+    ASSERT_TRUE(p.ok()) << p.status();
+    ASSERT_TRUE((*applier)->CommitBehind(std::move(*p), durable).ok()) << "batch " << b;
+  }
+  // Before the third write is known to have failed, the cursors are where the fourth batch starts.
+  std::map<uint32_t, int64_t> after_three;
+  for (int b = 0; b < 3; ++b) {
+    for (const auto& r : batches[b]) after_three[r.partition] = std::max(after_three[r.partition], r.offset + 1);
+  }
+  for (const auto& [partition, next] : after_three) EXPECT_EQ((*applier)->cursor(partition).next_offset(), next);
+  auto fourth = (*applier)->Prepare(batches[3]);
+  ASSERT_TRUE(fourth.ok()) << fourth.status();
+  absl::Status failed = (*applier)->CommitBehind(std::move(*fourth), durable);
+  EXPECT_EQ(failed.code(), absl::StatusCode::kResourceExhausted) << failed;
+
+  // Back at what is durable: the first two batches, in the store and in the cursors.
+  std::map<uint32_t, int64_t> after_two;
+  size_t two = 0;
+  for (int b = 0; b < 2; ++b) {
+    two += batches[b].size();
+    for (const auto& r : batches[b]) after_two[r.partition] = std::max(after_two[r.partition], r.offset + 1);
+  }
+  for (uint32_t p = 0; p < kPartitions; ++p) {
+    EXPECT_EQ((*applier)->StartOffsets().at(p), after_two.count(p) ? after_two[p] : 0) << "partition " << p;
+  }
+  size_t logged = 0;
+  auto it = store_->NewIterator(Cf::kLog);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++logged;
+  EXPECT_EQ(logged, two);
+  EXPECT_EQ(durable_calls, 2);  // for the two durable batches only
+  EXPECT_EQ(durable_offsets, after_two);
+
+  // The consumer re-reads from there (the second batch again too: below the cursor, skipped) and everything seals
+  // once, with the reference's rows.
+  for (size_t b = 1; b < batches.size(); ++b) {
+    auto p = (*applier)->Prepare(batches[b]);
+    ASSERT_TRUE(p.ok()) << p.status();
+    for (const auto& r : p->rejections()) ADD_FAILURE() << "rejected: " << r.field << ": " << r.reason;
+    ASSERT_TRUE((*applier)->CommitBehind(std::move(*p), durable).ok()) << "batch " << b;
+  }
+  ASSERT_TRUE((*applier)->Drain().ok());
+  auto after = ReadModelDigest(*store_, ReadModelFamilies());
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(*after, *reference);
+  auto after_log = ReadModelDigest(*store_, {Cf::kLog, Cf::kTree, Cf::kEventIds, Cf::kSubjectTimeline});
+  ASSERT_TRUE(after_log.ok());
+  EXPECT_EQ(*after_log, *reference_log);
+  logged = 0;
+  it = store_->NewIterator(Cf::kLog);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++logged;
+  EXPECT_EQ(logged, records.size());
+  uint64_t seqs = 0;
+  for (uint32_t p = 0; p < kPartitions; ++p) seqs += (*applier)->cursor(p).next_seq();
+  EXPECT_EQ(seqs, records.size());
 }
 
 }  // namespace
