@@ -1,6 +1,9 @@
 #include "projections/applier.h"
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <new>
 #include <utility>
 
 #include "ledger/sv.h"
@@ -82,10 +85,18 @@ absl::Status EventIdReused(const EventIdEntry& seen) {
 PreparedBatch::PreparedBatch()
     : batch_(std::make_unique<rocksdb::WriteBatch>()),
       judge_rows_(std::make_unique<StagedRows>()),
-      model_rows_(std::make_unique<StagedRows>()) {}
-PreparedBatch::~PreparedBatch() = default;
+      model_rows_(std::make_shared<StagedRows>()) {}
+PreparedBatch::~PreparedBatch() {
+  if (models_done_ != nullptr) models_done_->Wait().IgnoreError();
+}
 PreparedBatch::PreparedBatch(PreparedBatch&&) noexcept = default;
-PreparedBatch& PreparedBatch::operator=(PreparedBatch&&) noexcept = default;
+PreparedBatch& PreparedBatch::operator=(PreparedBatch&& other) noexcept {
+  if (this != &other) {
+    this->~PreparedBatch();  // waits for the models' thread before the rows go
+    new (this) PreparedBatch(std::move(other));
+  }
+  return *this;
+}
 
 Applier::Applier(Store* store, std::string cluster_id, ApplierOptions options)
     : store_(store), cluster_id_(std::move(cluster_id)), options_(std::move(options)) {
@@ -148,21 +159,34 @@ absl::StatusOr<merkle::TreeAppender> Applier::CommittedTree(uint32_t partition) 
 absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records) {
   PreparedBatch prepared;
   prepared.records_ = records.size();
-  const StagedRows* model_base = in_flight_ != nullptr ? in_flight_->batch.model_rows_.get() : nullptr;
-  if (stage_ != nullptr) stage_->Begin(prepared.model_rows_.get(), model_base);
+  if (in_flight_ != nullptr) prepared.model_base_ = in_flight_->batch.model_rows_;
+  if (stage_ != nullptr) stage_->Begin(prepared.model_rows_.get(), prepared.model_base_.get());
   absl::Status sealed = PrepareRecords(std::move(records), prepared);
-  // The models' thread writes into the batch's rows until Finish returns: wait for it even when sealing failed.
-  absl::Status projected = absl::OkStatus();
-  if (stage_ != nullptr) {
-    projected = stage_->Finish();
-  } else if (sealed.ok()) {
-    BatchWriter models(store_, prepared.model_rows_.get(), model_base);
-    for (ReadModel* model : options_.read_models) {
-      if (projected = model->Finish(models); !projected.ok()) break;
-    }
+  if (sealed.ok()) sealed = StageHeads(prepared);
+  if (sealed.ok()) sealed = prepared.judge_rows_->AppendTo(*store_, prepared.batch_.get());
+  if (!sealed.ok()) {
+    // The models' thread writes into the batch's rows until it is done with them: wait for it.
+    if (stage_ != nullptr) stage_->Finish().IgnoreError();
+    return sealed;
   }
-  if (!sealed.ok()) return sealed;
+  prepared.models_done_ = std::make_shared<ModelsDone>();
+  if (stage_ != nullptr) {
+    // From here only the models' thread writes into batch_, until models_done_ is set; Prepare returns meanwhile.
+    stage_->End(prepared.batch_.get(), prepared.models_done_);
+    return prepared;
+  }
+  BatchWriter models(store_, prepared.model_rows_.get(), prepared.model_base_.get());
+  absl::Status projected = absl::OkStatus();
+  for (ReadModel* model : options_.read_models) {
+    if (projected = model->Finish(models); !projected.ok()) break;
+  }
+  if (projected.ok()) projected = prepared.model_rows_->AppendTo(*store_, prepared.batch_.get());
+  prepared.models_done_->Set(projected);
   if (!projected.ok()) return projected;
+  return prepared;
+}
+
+absl::Status Applier::StageHeads(PreparedBatch& prepared) {
   rocksdb::WriteBatch& batch = *prepared.batch_;
   for (const auto& [partition, cursor] : prepared.cursors_) {
     batch.Put(store_->cf(Cf::kOffsets), keys::PartitionKey(partition), cursor.SerializeAsString());
@@ -182,7 +206,7 @@ absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records)
     }
     batch.Put(store_->cf(Cf::kHeads), keys::PartitionKey(partition), head.SerializeAsString());
   }
-  return prepared;
+  return absl::OkStatus();
 }
 
 absl::Status Applier::PrepareRecords(std::vector<InputRecord> records, PreparedBatch& prepared) {
@@ -190,7 +214,7 @@ absl::Status Applier::PrepareRecords(std::vector<InputRecord> records, PreparedB
   // The batch being written, if any: what this one reads as stored.
   const PreparedBatch* base = in_flight_ != nullptr ? &in_flight_->batch : nullptr;
   BatchWriter judge_writer(store_, prepared.judge_rows_.get(), base != nullptr ? base->judge_rows_.get() : nullptr);
-  BatchWriter model_writer(store_, prepared.model_rows_.get(), base != nullptr ? base->model_rows_.get() : nullptr);
+  BatchWriter model_writer(store_, prepared.model_rows_.get(), prepared.model_base_.get());
   // The high-volume rows (log, tree, event ids, timeline) are staged and written in key order: memtable inserts
   // in order are several times cheaper than in arrival order.
   struct Staged {
@@ -379,20 +403,20 @@ absl::Status Applier::Commit(PreparedBatch batch) {
 }
 
 absl::Status Applier::CommitBehind(PreparedBatch batch, DurableCallback on_durable) {
-  // Encoded here: the models' thread is idle between Prepare and the next Begin.
-  if (absl::Status s = batch.judge_rows_->AppendTo(*store_, batch.batch_.get()); !s.ok()) return s;
-  if (absl::Status s = batch.model_rows_->AppendTo(*store_, batch.batch_.get()); !s.ok()) return s;
+  if (batch.models_done_ == nullptr) return absl::FailedPreconditionError("the batch was not prepared");
   // One batch in flight: the one before must be durable first, and a batch prepared on a failed one goes with it.
   if (absl::Status s = Drain(); !s.ok()) return s;
   for (auto& [partition, cursor] : batch.cursors_) cursors_[partition] = cursor;
   for (auto& [partition, tree] : batch.trees_) trees_[partition] = std::move(tree);
   batch.trees_.clear();
 
-  auto flight = std::make_unique<InFlight>();
-  flight->batch = std::move(batch);
+  auto flight = std::unique_ptr<InFlight>(new InFlight{.batch = std::move(batch), .written = {}});
   const PreparedBatch& written = flight->batch;
   flight->written = std::async(std::launch::async, [this, &written, on_durable = std::move(on_durable)] {
+    pthread_setname_np(pthread_self(), "pdl-write");
     Written result;
+    // The models' rows are appended to the WriteBatch on their thread.
+    if (result.status = written.models_done_->Wait(); !result.status.ok()) return result;
     rocksdb::WriteBatch* batch = written.batch_.get();
     if (batch->Count() > 0) {
       result.status = options_.write_for_testing ? options_.write_for_testing(batch) : store_->Write(batch);

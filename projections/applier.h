@@ -94,6 +94,7 @@ struct AppliedEvent {
 class PreparedBatch {
  public:
   PreparedBatch();
+  // Waits for the models' thread if it is still projecting the batch (it writes into the batch's rows).
   ~PreparedBatch();
   PreparedBatch(PreparedBatch&&) noexcept;
   PreparedBatch& operator=(PreparedBatch&&) noexcept;
@@ -106,10 +107,14 @@ class PreparedBatch {
   friend class Applier;
   // The log, tree, heads and indexes (write-only), and the judge's and the read models' rows, each staged in
   // memory apart (so that their reads see this batch, a row rewritten by many events is written once, and the
-  // models can run on their own thread). Commit writes all three as one atomic batch.
+  // models can run on their own thread), then appended to the one WriteBatch that Commit writes atomically.
   std::unique_ptr<rocksdb::WriteBatch> batch_;
   std::unique_ptr<StagedRows> judge_rows_;
-  std::unique_ptr<StagedRows> model_rows_;
+  std::shared_ptr<StagedRows> model_rows_;
+  // The models' rows of the batch before, which this batch's models read until they are done (kept alive here).
+  std::shared_ptr<const StagedRows> model_base_;
+  // Set when the models have projected the batch and appended their rows to batch_ (null: not handed over).
+  std::shared_ptr<ModelsDone> models_done_;
   std::map<uint32_t, pdl::v1::PartitionCursor> cursors_;
   std::map<uint32_t, merkle::TreeAppender> trees_;
   // Event ids sealed by this batch: id -> entry (read by the next batch while this one is written).
@@ -185,6 +190,8 @@ class Applier {
   Applier(Store* store, std::string cluster_id, ApplierOptions options);
   // Decodes, judges and seals `records` into `prepared`, handing each sealed event to the read models.
   absl::Status PrepareRecords(std::vector<InputRecord> records, PreparedBatch& prepared);
+  // Stages the batch's cursors and each touched partition's tree head with its signed checkpoint.
+  absl::Status StageHeads(PreparedBatch& prepared);
   // The partition's tree as committed (loaded from the store on first use).
   absl::StatusOr<merkle::TreeAppender> CommittedTree(uint32_t partition);
 

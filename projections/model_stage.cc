@@ -1,5 +1,7 @@
 #include "projections/model_stage.h"
 
+#include <pthread.h>
+
 #include <utility>
 
 namespace pdl {
@@ -22,64 +24,72 @@ ModelStage::~ModelStage() {
   thread_.join();
 }
 
+void ModelsDone::Set(absl::Status status) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    status_ = std::move(status);
+    done_ = true;
+  }
+  cv_.notify_all();
+}
+
+absl::Status ModelsDone::Wait() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return done_; });
+  return status_;
+}
+
 void ModelStage::Begin(StagedRows* rows, const StagedRows* base) {
   pending_.clear();
-  std::lock_guard<std::mutex> lock(mu_);
   rows_ = rows;
   base_ = base;
-  batch_done_ = false;
-  batch_status_ = absl::OkStatus();
 }
 
 void ModelStage::Add(std::unique_ptr<pdl::v1::PrivacyEvent> event, SealedEventView view) {
-  pending_.push_back(Item{std::move(event), std::move(view)});
-  if (pending_.size() >= kHandOver) Hand(/*end_of_batch=*/false);
+  pending_.push_back(Item{.event = std::move(event), .view = std::move(view), .rows = rows_, .base = base_});
+  if (pending_.size() >= kHandOver) Hand();
 }
 
-void ModelStage::Hand(bool end_of_batch) {
+void ModelStage::Hand() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (Item& item : pending_) queue_.push_back(std::move(item));
-    if (end_of_batch) queue_.push_back(Item{});
   }
   pending_.clear();
   work_cv_.notify_one();
 }
 
+void ModelStage::End(rocksdb::WriteBatch* out, std::shared_ptr<ModelsDone> done) {
+  pending_.push_back(Item{.rows = rows_, .base = base_, .out = out, .done = std::move(done)});
+  Hand();
+}
+
 absl::Status ModelStage::Finish() {
-  Hand(/*end_of_batch=*/true);
-  std::unique_lock<std::mutex> lock(mu_);
-  done_cv_.wait(lock, [this] { return batch_done_; });
-  return batch_status_;
+  auto done = std::make_shared<ModelsDone>();
+  End(nullptr, done);
+  return done->Wait();
 }
 
 void ModelStage::Loop() {
+  pthread_setname_np(pthread_self(), "pdl-models");  // as `top -H` and profilers show it
   std::vector<Item> work;
   absl::Status status;
   for (;;) {
-    StagedRows* rows = nullptr;
-    const StagedRows* base = nullptr;
     {
       std::unique_lock<std::mutex> lock(mu_);
       work_cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stop_
       work.swap(queue_);
-      rows = rows_;
-      base = base_;
     }
-    BatchWriter writer(store_, rows, base);
     for (Item& item : work) {
+      BatchWriter writer(store_, item.rows, item.base);
       if (item.event == nullptr) {  // End of the batch.
         for (ReadModel* model : models_) {
           if (!status.ok()) break;
           status = model->Finish(writer);
         }
-        {
-          std::lock_guard<std::mutex> lock(mu_);
-          batch_status_ = std::move(status);
-          batch_done_ = true;
-        }
-        done_cv_.notify_all();
+        if (status.ok() && item.out != nullptr) status = item.rows->AppendTo(*store_, item.out);
+        item.done->Set(std::move(status));
         status = absl::OkStatus();
         continue;
       }
