@@ -6,8 +6,9 @@
 //
 // Nothing about exactly-once changes: the models stage their rows into the batch's StagedRows, which the thread
 // appends to the batch's one WriteBatch with the log, the tree and the offsets; the applier writes it only once
-// the thread is done with it (ModelsDone). Only where the CPU time is spent changes. The models see the events in the applier's order and read through a BatchWriter over
-// their own staged rows, so the rows are the same as when the models run on the sealer thread (and as a rebuild's).
+// the thread is done with it (ModelsDone). Only where the CPU time is spent changes. The models see the events in
+// the applier's order and read through a BatchWriter over their own staged rows (and the batch before's), so the
+// rows are the same as when the models run on the sealer thread (and as a rebuild's).
 //
 // Separation that makes this safe: the judge's rows (policy_facts) are staged apart from the models' rows; no
 // model reads the judge's families and the judge reads none of the models'. Reads of the store are RocksDB reads
