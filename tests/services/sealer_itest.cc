@@ -1,14 +1,17 @@
 // The sealer against a real embedded Kafka cluster and a real RocksDB: gaps are detected, recorded and (with a real
-// cluster's rule) stop the partition until acknowledged; rejections reach the rejected topic before commit.
+// cluster's rule) stop the partition until acknowledged; rejections reach the rejected topic before commit; a failed
+// write is consumed again from the durable offsets.
 
 #include "services/node/sealer.h"
 
+#include <atomic>
 #include <future>
 #include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "projections/history.h"
 #include "projections/node_state.h"
 #include "projections/store.h"
 #include "services/kafka/embedded_cluster.h"
@@ -154,6 +157,51 @@ TEST_F(SealerTest, SealsValidRecordsAndPublishesRejectionsWithReasonHeaders) {
   EXPECT_EQ(headers["pdl_reject_field"], "data_collected.categories[0]");
   EXPECT_NE(headers["pdl_reject_reason"].find("user.not_a_category"), std::string::npos);
   EXPECT_EQ(headers["pdl_source_offset"], "0");
+}
+
+TEST_F(SealerTest, AFailedWriteIsConsumedAgainFromTheDurableOffsetsAndEveryEventSealsOnce) {
+  constexpr int kEvents = 40;
+  for (int i = 0; i < kEvents; ++i) {
+    auto e = testing::Collected(absl::StrCat("evt-w-", i), "subj", absl::Now() - absl::Minutes(1));
+    ASSERT_TRUE(
+        producer_->ProduceSync({kafka::kEventsTopic, 0, "subj", e.SerializeAsString(), {}}, absl::Seconds(10)).ok());
+  }
+  // Batches of at most 10 records; the second write fails once (a full disk, say) while the third batch is being
+  // prepared over it.
+  std::atomic<int> writes{0};
+  Store* store = store_.get();
+  auto applier = Applier::Create(store, "test-cluster", 1,
+                                 {.write_for_testing = [&writes, store](rocksdb::WriteBatch* batch) -> absl::Status {
+                                   if (++writes == 2) return absl::ResourceExhaustedError("no space left on device");
+                                   return store->Write(batch);
+                                 }});
+  ASSERT_TRUE(applier.ok());
+  auto consumer = kafka::Consumer::Create(config_, kafka::kEventsTopic);
+  ASSERT_TRUE(consumer.ok());
+  Sealer sealer(Sealer::Options{.batch_max_records = 10}, std::move(*consumer), std::move(*applier), producer_.get(),
+                &tracker_);
+  ASSERT_TRUE(sealer.Start().ok());
+  ASSERT_TRUE(tracker_.WaitSealed(0, kEvents - 1, absl::Now() + absl::Seconds(30)));
+  ASSERT_TRUE(Eventually([&] { return sealer.health().ok(); }));
+  sealer.Stop();
+
+  EXPECT_GE(writes.load(), 5);  // the failed one, and at least four that sealed 40 records in batches of 10
+  const pdl::v1::PartitionCursor cursor = Cursor();
+  EXPECT_EQ(cursor.next_offset(), kEvents);
+  EXPECT_EQ(cursor.next_seq(), static_cast<uint64_t>(kEvents));
+  EXPECT_EQ(cursor.duplicates(), 0u);
+  EXPECT_EQ(cursor.rejected(), 0u);
+  int logged = 0;
+  auto it = store_->NewIterator(Cf::kLog);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++logged;
+  EXPECT_EQ(logged, kEvents);
+  for (int i = 0; i < kEvents; ++i) {
+    auto entry = LookupEventId(*store_, absl::StrCat("evt-w-", i));
+    ASSERT_TRUE(entry.ok());
+    ASSERT_TRUE(entry->has_value()) << i;
+    EXPECT_EQ((*entry)->offset(), i);
+    EXPECT_EQ((*entry)->seq(), static_cast<uint64_t>(i));
+  }
 }
 
 }  // namespace
