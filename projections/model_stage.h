@@ -60,8 +60,9 @@ class ModelStage {
   ModelStage(const ModelStage&) = delete;
   ModelStage& operator=(const ModelStage&) = delete;
 
-  // Starts a batch whose rows are staged into `rows`, read over `base` (the rows of the batch before, still being
-  // written; null when there is none). Both stay alive and `base` unchanged until Finish returns.
+  // Starts a batch whose rows are staged into `rows`, read over `base` (the rows of the batch before, appended by
+  // this thread before it reaches this batch; null when there is none). Both stay alive, and nothing else changes
+  // them, until the batch's `done` is set (End) or Finish returns.
   void Begin(StagedRows* rows, const StagedRows* base);
   // Hands one sealed event over; `view.event` must point at `*event`.
   void Add(std::unique_ptr<pdl::v1::PrivacyEvent> event, SealedEventView view);
