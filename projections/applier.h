@@ -11,7 +11,7 @@
 //      offset per partition and, for each fulfilled erasure, the destruction of the subject's data key
 //      (crypto-shredding; vault_store.h). Returns the rejections, which the caller publishes to the rejected topic.
 //   2. Commit(batch): after the rejections are durable, writes the WriteBatch atomically; a crash before it
-//      leaves none of the batch, after it all of it. In-memory cursors advance only on success. Then, when the
+//      leaves none of the batch, after it all of it. The cursors stay where they were when the write fails. Then, when the
 //      batch destroyed keys, flushes and compacts them out of every file (PurgeDestroyedKeys).
 //      CommitBehind(batch) does the same write on a thread of its own and returns at once (write-behind): the
 //      next batch is prepared while this one is written, reading its rows, event ids, cursors and trees as if they
@@ -195,12 +195,13 @@ class Applier {
   // The partition's tree as committed (loaded from the store on first use).
   absl::StatusOr<merkle::TreeAppender> CommittedTree(uint32_t partition);
 
-  // A batch handed to the writing thread: its rows and event ids are the base of the next batch's reads until it
-  // is durable.
+  // What the writing thread reports of a batch.
   struct Written {
     bool durable = false;  // the WriteBatch is in the store (the purge after it may still have failed)
     absl::Status status;
   };
+  // A batch handed to the writing thread: its rows and event ids are the base of the next batch's reads until it
+  // is durable.
   struct InFlight {
     PreparedBatch batch;
     std::future<Written> written;
