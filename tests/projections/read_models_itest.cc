@@ -26,6 +26,7 @@
 #include "rocksdb/write_batch.h"
 #include "tests/testing/event_builder.h"
 #include "tests/testing/scenario_builder.h"
+#include "tests/testing/store_rows.h"
 #include "tests/testing/temp_dir.h"
 
 namespace pdl {
@@ -1295,9 +1296,7 @@ TEST_F(ReadModelsTest, AModelErrorOnItsOwnThreadFailsTheBatchAndWritesNothing) {
   EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable) << failed;
 
   // Nothing of the failed batches reached the store; the same records then seal in full.
-  auto it = store_->NewIterator(Cf::kLog);
-  it->SeekToFirst();
-  EXPECT_FALSE(it->Valid());
+  EXPECT_EQ(testing::RowCount(*store_, Cf::kLog), 0u);
   failing.fail_finish = false;
   failing.applied = 0;
   auto prepared = (*applier)->Prepare(records);
@@ -1382,10 +1381,7 @@ TEST_F(ReadModelsTest, AFailedWriteDropsTheBatchPreparedOnItAndBothSealAgainFrom
   for (uint32_t p = 0; p < kPartitions; ++p) {
     EXPECT_EQ((*applier)->StartOffsets().at(p), after_two.count(p) ? after_two[p] : 0) << "partition " << p;
   }
-  size_t logged = 0;
-  auto it = store_->NewIterator(Cf::kLog);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) ++logged;
-  EXPECT_EQ(logged, two);
+  EXPECT_EQ(testing::RowCount(*store_, Cf::kLog), two);
   EXPECT_EQ(durable_calls, 2);  // for the two durable batches only
   EXPECT_EQ(durable_offsets, after_two);
 
@@ -1404,10 +1400,7 @@ TEST_F(ReadModelsTest, AFailedWriteDropsTheBatchPreparedOnItAndBothSealAgainFrom
   auto after_log = ReadModelDigest(*store_, {Cf::kLog, Cf::kTree, Cf::kEventIds, Cf::kSubjectTimeline});
   ASSERT_TRUE(after_log.ok());
   EXPECT_EQ(*after_log, *reference_log);
-  logged = 0;
-  it = store_->NewIterator(Cf::kLog);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) ++logged;
-  EXPECT_EQ(logged, records.size());
+  EXPECT_EQ(testing::RowCount(*store_, Cf::kLog), records.size());
   uint64_t seqs = 0;
   for (uint32_t p = 0; p < kPartitions; ++p) seqs += (*applier)->cursor(p).next_seq();
   EXPECT_EQ(seqs, records.size());

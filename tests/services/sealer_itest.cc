@@ -16,6 +16,7 @@
 #include "projections/store.h"
 #include "services/kafka/embedded_cluster.h"
 #include "tests/testing/event_builder.h"
+#include "tests/testing/store_rows.h"
 #include "tests/testing/temp_dir.h"
 
 namespace pdl {
@@ -191,10 +192,7 @@ TEST_F(SealerTest, AFailedWriteIsConsumedAgainFromTheDurableOffsetsAndEveryEvent
   EXPECT_EQ(cursor.next_seq(), static_cast<uint64_t>(kEvents));
   EXPECT_EQ(cursor.duplicates(), 0u);
   EXPECT_EQ(cursor.rejected(), 0u);
-  int logged = 0;
-  auto it = store_->NewIterator(Cf::kLog);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) ++logged;
-  EXPECT_EQ(logged, kEvents);
+  EXPECT_EQ(testing::RowCount(*store_, Cf::kLog), static_cast<size_t>(kEvents));
   for (int i = 0; i < kEvents; ++i) {
     auto entry = LookupEventId(*store_, absl::StrCat("evt-w-", i));
     ASSERT_TRUE(entry.ok());
