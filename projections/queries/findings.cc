@@ -1,12 +1,13 @@
 // ListFindings: a time-range scan of `findings` — rule and severity filtered on its keys, each row that passes
-// followed to the FindingRecord it names in `findings_by_subject`, in the same snapshot — or of one subject's
-// `findings_by_subject`, filtered on the records.
+// followed to the FindingRecord it names (the sealed log record, or `findings_by_subject` for a finding time
+// raised), in the same snapshot — or of one subject's `findings_by_subject`, filtered on the records.
 
 #include <memory>
 
 #include "ledger/field_error.h"
 #include "projections/audit_queries.h"
 #include "projections/keys.h"
+#include "projections/queries/internal/finding_records.h"
 #include "projections/queries/internal/paging.h"
 #include "projections/read_models/read_model_keys.h"
 #include "projections/store.h"
@@ -35,15 +36,13 @@ absl::StatusOr<pdl::v1::ListFindingsResponse> ListFindings(const Store& store,
     queries::HeadTimeBounds(request.subject_id(), *range, &scan.lower, &scan.upper);
   }
 
-  // A findings row holds the key of its findings_by_subject row; both were written in one batch, so one snapshot
-  // sees both or neither.
+  // A findings row names the log record or the findings_by_subject row that holds its finding; both were written
+  // before the row or in its batch, so one snapshot sees them.
   std::shared_ptr<const rocksdb::Snapshot> snapshot(store.db()->GetSnapshot(), [&store](const rocksdb::Snapshot* s) {
     store.db()->ReleaseSnapshot(s);
   });
   scan.snapshot = snapshot.get();
-  rocksdb::ReadOptions read;
-  read.snapshot = snapshot.get();
-  std::string followed;
+  queries::FindingRecords records(store, snapshot.get());
 
   pdl::v1::ListFindingsResponse response;
   const queries::Visit visit = [&](std::string_view key, std::string_view value, bool add) -> absl::StatusOr<bool> {
@@ -60,19 +59,10 @@ absl::StatusOr<pdl::v1::ListFindingsResponse> ListFindings(const Store& store,
           static_cast<int>(severity) < static_cast<int>(request.min_severity())) {
         return false;
       }
-      const rocksdb::Status got = store.db()->Get(read, store.cf(Cf::kFindingsBySubject),
-                                                  rocksdb::Slice(value.data(), value.size()), &followed);
-      if (got.IsNotFound()) {
-        return absl::DataLossError("findings: a row names a findings_by_subject row that is missing");
-      }
-      if (!got.ok()) return FromRocks(got, "reading findings_by_subject");
-      value = followed;
     }
     pdl::v1::FindingRecord parsed;
     pdl::v1::FindingRecord* record = add ? response.add_findings() : &parsed;
-    if (!record->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      return absl::DataLossError("findings: row does not parse");
-    }
+    if (absl::Status s = records.Read(scan.family, key, value, record); !s.ok()) return s;
     if ((request.rule_id().empty() || record->rule_id() == request.rule_id()) &&
         record->severity() >= request.min_severity()) {
       return true;

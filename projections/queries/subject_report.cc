@@ -11,6 +11,7 @@
 #include "ledger/vault/identity_cipher.h"
 #include "projections/audit_queries.h"
 #include "projections/keys.h"
+#include "projections/queries/internal/finding_records.h"
 #include "projections/read_models/consents.h"
 #include "projections/read_models/internal/rows.h"
 #include "projections/read_models/read_model_keys.h"
@@ -245,9 +246,10 @@ absl::StatusOr<pdl::v1::GetSubjectReportResponse> GetSubjectReport(const Store& 
     return s;
   }
 
+  queries::FindingRecords findings(store, snapshot);
   if (absl::Status s = Scan(store, snapshot, Cf::kFindingsBySubject, subject_prefix, TagUpper(subject_prefix, as_of),
-                            [&](std::string_view, std::string_view value) {
-                              return Parse(value, report.add_findings(), "findings_by_subject");
+                            [&](std::string_view key, std::string_view value) {
+                              return findings.Read(Cf::kFindingsBySubject, key, value, report.add_findings());
                             });
       !s.ok()) {
     return s;

@@ -2,12 +2,17 @@
 #define PDL_PROJECTIONS_READ_MODELS_FINDINGS_H_
 
 // Findings: every finding the judge attached to a sealed event (SealedEventView::findings, which are part of the
-// sealed record) as a FindingRecord in `findings_by_subject`, keyed (subject, occurred_at, partition, seq, index)
-// — the subject report reads it there — and in family `findings`, keyed (occurred_at, rule_id, severity,
-// partition, seq, index), whose value is the findings_by_subject key (ListFindings over time follows it; one copy
-// of the record, each finding's explanation stored once). Rows never change (order-independent). Deterministic;
-// not thread-safe (one thread at a time).
+// sealed record) as a key in `findings_by_subject`, keyed (subject, occurred_at, partition, seq, index) — the
+// subject report reads it there — and in family `findings`, keyed (occurred_at, rule_id, severity, partition, seq,
+// index) — ListFindings over time filters rule and severity on it. Both rows have an empty value: the record is
+// the sealed log record at (partition, seq), its finding `index` (EventFindingRecord), so the explanation is
+// stored once, in the log. (Findings that time raises rather than an event — retention.overdue, request.overdue —
+// carry their record; read_models/internal/rows.h, TimeDrivenFinding.) Rows never change (order-independent).
+// Deterministic; not thread-safe (one thread at a time).
 
+#include <cstddef>
+
+#include "pdl/v1/read_models.pb.h"
 #include "projections/read_model.h"
 
 namespace pdl {
@@ -17,6 +22,10 @@ class FindingsModel final : public ReadModel {
   std::string_view name() const override { return "findings"; }
   [[nodiscard]] absl::Status Apply(const SealedEventView& sealed, BatchWriter& batch) override;
 };
+
+// The FindingRecord of finding `index` (< sealed.findings.size()) of a sealed event: what the queries answer for
+// a findings row with an empty value.
+pdl::v1::FindingRecord EventFindingRecord(const SealedEventView& sealed, size_t index);
 
 }  // namespace pdl
 

@@ -130,6 +130,18 @@ std::string SubjectFindingKey(std::string_view subject_id, const EventPos& pos, 
   return key;
 }
 
+std::optional<FindingSuffix> FindingSuffixOf(std::string_view key) {
+  constexpr size_t kSize = 4 + 8 + 4;
+  if (key.size() < kSize) return std::nullopt;
+  std::string_view rest = key.substr(key.size() - kSize);
+  FindingSuffix suffix;
+  if (!keys::ConsumeU32(&rest, &suffix.partition) || !keys::ConsumeU64(&rest, &suffix.seq) ||
+      !keys::ConsumeU32(&rest, &suffix.index)) {
+    return std::nullopt;
+  }
+  return suffix;
+}
+
 std::string SubjectTagPrefix(std::string_view subject_id, char tag) {
   std::string key = SubjectPrefix(subject_id);
   key.push_back(tag);

@@ -7,6 +7,7 @@
 // extended with keys::Append* for a range bound. Thread-safe (pure functions).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,6 +74,14 @@ std::string FindingKey(int64_t micros, std::string_view rule_id, uint32_t severi
                        uint32_t index);
 // findings_by_subject: subject, occurred_at, partition, seq, index.
 std::string SubjectFindingKey(std::string_view subject_id, const EventPos& pos, uint32_t index);
+// The partition, seq and index that end every findings and findings_by_subject key; nullopt when `key` is too
+// short to hold them.
+struct FindingSuffix {
+  uint32_t partition = 0;
+  uint64_t seq = 0;
+  uint32_t index = 0;
+};
+std::optional<FindingSuffix> FindingSuffixOf(std::string_view key);
 
 // subject_index: subject, tag, then per tag:
 //   kTagIdentity   occurred_at, partition, seq -> IdentityRecord

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -19,6 +20,7 @@
 #include "projections/audit_queries.h"
 #include "projections/keys.h"
 #include "projections/read_models/all.h"
+#include "projections/read_models/read_model_keys.h"
 #include "projections/read_models/rights_requests.h"
 #include "projections/rebuild.h"
 #include "projections/store.h"
@@ -931,25 +933,28 @@ TEST_F(ReadModelsTest, FindingsByTimeRuleSeverityAndSubject) {
   ASSERT_EQ(report.findings_size(), 1);
   EXPECT_EQ(report.findings(0).rule_id(), "transfer.no_mechanism");
 
-  // One copy of each record: a findings row holds the key of its findings_by_subject row, and ListFindings over
-  // time follows it (so a missing row is data loss, not a silently shorter list).
+  // One copy of each record, the log's: the findings of a sealed event are keys with empty values, and the
+  // queries read each record from the sealed record the key names (so a missing record is data loss, not a
+  // silently shorter list).
   int rows = 0;
-  std::string first_reference;
-  auto it = store_->NewIterator(Cf::kFindings);
-  for (it->SeekToFirst(); it->Valid(); it->Next(), ++rows) {
-    const std::string reference = it->value().ToString();
-    if (first_reference.empty()) first_reference = reference;
-    auto record = store_->Get(Cf::kFindingsBySubject, reference);
-    ASSERT_TRUE(record.ok());
-    ASSERT_TRUE(record->has_value()) << "findings row " << rows << " names no findings_by_subject row";
-    pdl::v1::FindingRecord parsed;
-    ASSERT_TRUE(parsed.ParseFromString(**record));
-    EXPECT_THAT(it->key().ToString(), HasSubstr(parsed.rule_id()));
+  std::optional<rmkeys::FindingSuffix> first;
+  for (Cf family : {Cf::kFindings, Cf::kFindingsBySubject}) {
+    auto it = store_->NewIterator(family);
+    for (it->SeekToFirst(); it->Valid(); it->Next(), ++rows) {
+      EXPECT_TRUE(it->value().empty()) << CfName(family) << " row " << rows << " holds a copy";
+      auto at = rmkeys::FindingSuffixOf(it->key().ToString());
+      ASSERT_TRUE(at.has_value());
+      if (!first.has_value()) first = at;
+    }
   }
-  EXPECT_EQ(rows, 4);
+  EXPECT_EQ(rows, 8);
+  ASSERT_TRUE(first.has_value());
   rocksdb::WriteBatch lose;
-  lose.Delete(store_->cf(Cf::kFindingsBySubject), first_reference);
+  lose.Delete(store_->cf(Cf::kLog), keys::LogKey(first->partition, first->seq));
   ASSERT_TRUE(store_->Write(&lose).ok());
+  pdl::v1::GetSubjectReportRequest lost_report;
+  lost_report.set_subject_id("s1");
+  EXPECT_EQ(GetSubjectReport(*store_, nullptr, lost_report, kNow).status().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(ListFindings(*store_, pdl::v1::ListFindingsRequest()).status().code(), absl::StatusCode::kDataLoss);
 }
 
