@@ -1,6 +1,7 @@
 // ListFindings: a time-range scan of `findings` — rule and severity filtered on its keys, each row that passes
 // followed to the FindingRecord it names (the sealed log record, or `findings_by_subject` for a finding time
-// raised), in the same snapshot — or of one subject's `findings_by_subject`, filtered on the records.
+// raised), in the same snapshot — or of one subject's `findings_by_subject`, each row's findings filtered on the
+// records (a page may end inside the findings of one event).
 
 #include <memory>
 
@@ -45,32 +46,45 @@ absl::StatusOr<pdl::v1::ListFindingsResponse> ListFindings(const Store& store,
   queries::FindingRecords records(store, snapshot.get());
 
   pdl::v1::ListFindingsResponse response;
-  const queries::Visit visit = [&](std::string_view key, std::string_view value, bool add) -> absl::StatusOr<bool> {
-    if (scan.family == Cf::kFindings) {
-      std::string_view rest = key;
-      int64_t micros = 0;
-      std::string rule;
-      uint32_t severity = 0;
-      if (!keys::ConsumeI64(&rest, &micros) || !keys::ConsumeString(&rest, &rule) ||
-          !keys::ConsumeU32(&rest, &severity)) {
-        return absl::DataLossError("findings: malformed key");
-      }
-      if ((!request.rule_id().empty() && rule != request.rule_id()) ||
-          static_cast<int>(severity) < static_cast<int>(request.min_severity())) {
-        return false;
-      }
+  // Adds `record` to the page when it passes the filters and `add`; whether it passes.
+  auto keep = [&](pdl::v1::FindingRecord&& record, bool add) {
+    if ((!request.rule_id().empty() && record.rule_id() != request.rule_id()) ||
+        record.severity() < request.min_severity()) {
+      return false;
     }
-    pdl::v1::FindingRecord parsed;
-    pdl::v1::FindingRecord* record = add ? response.add_findings() : &parsed;
-    if (absl::Status s = records.Read(scan.family, key, value, record); !s.ok()) return s;
-    if ((request.rule_id().empty() || record->rule_id() == request.rule_id()) &&
-        record->severity() >= request.min_severity()) {
-      return true;
-    }
-    if (add) response.mutable_findings()->RemoveLast();
-    return false;
+    if (add) *response.add_findings() = std::move(record);
+    return true;
   };
-  auto next = queries::PagedScan(store, scan, visit);
+  pdl::v1::FindingRecord record;
+  absl::StatusOr<std::string> next;
+  if (scan.family == Cf::kFindings) {
+    next = queries::PagedScan(
+        store, scan, [&](std::string_view key, std::string_view value, bool add) -> absl::StatusOr<bool> {
+          std::string_view rest = key;
+          int64_t micros = 0;
+          std::string rule;
+          uint32_t severity = 0;
+          if (!keys::ConsumeI64(&rest, &micros) || !keys::ConsumeString(&rest, &rule) ||
+              !keys::ConsumeU32(&rest, &severity)) {
+            return absl::DataLossError("findings: malformed key");
+          }
+          if ((!request.rule_id().empty() && rule != request.rule_id()) ||
+              static_cast<int>(severity) < static_cast<int>(request.min_severity())) {
+            return false;
+          }
+          if (absl::Status s = records.ReadByTime(key, value, &record); !s.ok()) return s;
+          return keep(std::move(record), add);
+        });
+  } else {
+    next = queries::PagedItemScan(store, scan,
+                                  [&](std::string_view key, std::string_view value, uint32_t item,
+                                      bool add) -> absl::StatusOr<std::optional<bool>> {
+                                    auto found = records.ReadBySubject(key, value, item, &record);
+                                    if (!found.ok()) return found.status();
+                                    if (!*found) return std::nullopt;
+                                    return std::optional<bool>(keep(std::move(record), add));
+                                  });
+  }
   if (!next.ok()) return next.status();
   response.set_next_page_token(std::move(*next));
   return response;

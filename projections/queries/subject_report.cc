@@ -248,8 +248,14 @@ absl::StatusOr<pdl::v1::GetSubjectReportResponse> GetSubjectReport(const Store& 
 
   queries::FindingRecords findings(store, snapshot);
   if (absl::Status s = Scan(store, snapshot, Cf::kFindingsBySubject, subject_prefix, TagUpper(subject_prefix, as_of),
-                            [&](std::string_view key, std::string_view value) {
-                              return findings.Read(Cf::kFindingsBySubject, key, value, report.add_findings());
+                            [&](std::string_view key, std::string_view value) -> absl::Status {
+                              for (uint32_t item = 0;; ++item) {
+                                pdl::v1::FindingRecord record;
+                                auto found = findings.ReadBySubject(key, value, item, &record);
+                                if (!found.ok()) return found.status();
+                                if (!*found) return absl::OkStatus();
+                                *report.add_findings() = std::move(record);
+                              }
                             });
       !s.ok()) {
     return s;

@@ -9,10 +9,10 @@ namespace pdl {
 absl::Status FindingsModel::Apply(const SealedEventView& sealed, BatchWriter& batch) {
   if (sealed.findings.empty()) return absl::OkStatus();
   const rmkeys::EventPos pos = rmrows::PosOf(sealed);
+  batch.Put(Cf::kFindingsBySubject, rmkeys::SubjectEventFindingsKey(sealed.event->subject().id(), pos), "");
   for (size_t i = 0; i < sealed.findings.size(); ++i) {
     const pdl::v1::Finding& finding = sealed.findings[i];
     const auto index = static_cast<uint32_t>(i);
-    batch.Put(Cf::kFindingsBySubject, rmkeys::SubjectFindingKey(sealed.event->subject().id(), pos, index), "");
     batch.Put(Cf::kFindings,
               rmkeys::FindingKey(pos.micros, finding.rule_id(), static_cast<uint32_t>(finding.severity()),
                                  pos.partition, pos.seq, index),

@@ -2,13 +2,14 @@
 #define PDL_PROJECTIONS_READ_MODELS_FINDINGS_H_
 
 // Findings: every finding the judge attached to a sealed event (SealedEventView::findings, which are part of the
-// sealed record) as a key in `findings_by_subject`, keyed (subject, occurred_at, partition, seq, index) — the
-// subject report reads it there — and in family `findings`, keyed (occurred_at, rule_id, severity, partition, seq,
-// index) — ListFindings over time filters rule and severity on it. Both rows have an empty value: the record is
-// the sealed log record at (partition, seq), its finding `index` (EventFindingRecord), so the explanation is
-// stored once, in the log. (Findings that time raises rather than an event — retention.overdue, request.overdue —
-// carry their record; read_models/internal/rows.h, TimeDrivenFinding.) Rows never change (order-independent).
-// Deterministic; not thread-safe (one thread at a time).
+// sealed record), in two families whose rows have an empty value, the record being in the log:
+// `findings_by_subject` holds one row per event with findings, keyed (subject, occurred_at, partition, seq) — the
+// subject report and ListFindings for one subject read its items, finding 0, 1, ... of the sealed record at
+// (partition, seq) — and `findings` one row per finding, keyed (occurred_at, rule_id, severity, partition, seq,
+// index) — ListFindings over time filters rule and severity on it. EventFindingRecord builds each record, so the
+// explanation is stored once, in the log. (Findings that time raises rather than an event — retention.overdue,
+// request.overdue — carry their record; read_models/internal/rows.h, TimeDrivenFinding.) Rows never change
+// (order-independent). Deterministic; not thread-safe (one thread at a time).
 
 #include <cstddef>
 

@@ -130,17 +130,31 @@ std::string SubjectFindingKey(std::string_view subject_id, const EventPos& pos, 
   return key;
 }
 
-std::optional<FindingSuffix> FindingSuffixOf(std::string_view key) {
-  constexpr size_t kSize = 4 + 8 + 4;
-  if (key.size() < kSize) return std::nullopt;
-  std::string_view rest = key.substr(key.size() - kSize);
+std::string SubjectEventFindingsKey(std::string_view subject_id, const EventPos& pos) {
+  std::string key = SubjectPrefix(subject_id);
+  AppendPos(&key, pos);
+  return key;
+}
+
+namespace {
+
+std::optional<FindingSuffix> SuffixOf(std::string_view key, bool indexed) {
+  const size_t size = 4 + 8 + (indexed ? 4 : 0);
+  if (key.size() < size) return std::nullopt;
+  std::string_view rest = key.substr(key.size() - size);
   FindingSuffix suffix;
   if (!keys::ConsumeU32(&rest, &suffix.partition) || !keys::ConsumeU64(&rest, &suffix.seq) ||
-      !keys::ConsumeU32(&rest, &suffix.index)) {
+      (indexed && !keys::ConsumeU32(&rest, &suffix.index))) {
     return std::nullopt;
   }
   return suffix;
 }
+
+}  // namespace
+
+std::optional<FindingSuffix> FindingSuffixOf(std::string_view key) { return SuffixOf(key, true); }
+
+std::optional<FindingSuffix> EventFindingsSuffixOf(std::string_view key) { return SuffixOf(key, false); }
 
 std::string SubjectTagPrefix(std::string_view subject_id, char tag) {
   std::string key = SubjectPrefix(subject_id);

@@ -72,16 +72,19 @@ std::string RopaShapeKey(std::string_view subject_kind, std::string_view recipie
 // findings: occurred_at, rule_id, severity, partition, seq, index of the finding in its event.
 std::string FindingKey(int64_t micros, std::string_view rule_id, uint32_t severity, uint32_t partition, uint64_t seq,
                        uint32_t index);
-// findings_by_subject: subject, occurred_at, partition, seq, index.
+// findings_by_subject: subject, occurred_at, partition, seq — one row for the findings of a sealed event — or
+// subject, occurred_at, partition, seq, index — a finding time raised (TimeDrivenFinding).
+std::string SubjectEventFindingsKey(std::string_view subject_id, const EventPos& pos);
 std::string SubjectFindingKey(std::string_view subject_id, const EventPos& pos, uint32_t index);
-// The partition, seq and index that end every findings and findings_by_subject key; nullopt when `key` is too
-// short to hold them.
+// The partition and seq that end a findings key (then the index) or a findings_by_subject key of a sealed event
+// (without one); nullopt when `key` is too short to hold them.
 struct FindingSuffix {
   uint32_t partition = 0;
   uint64_t seq = 0;
   uint32_t index = 0;
 };
 std::optional<FindingSuffix> FindingSuffixOf(std::string_view key);
+std::optional<FindingSuffix> EventFindingsSuffixOf(std::string_view key);
 
 // subject_index: subject, tag, then per tag:
 //   kTagIdentity   occurred_at, partition, seq -> IdentityRecord

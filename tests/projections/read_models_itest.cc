@@ -933,21 +933,24 @@ TEST_F(ReadModelsTest, FindingsByTimeRuleSeverityAndSubject) {
   ASSERT_EQ(report.findings_size(), 1);
   EXPECT_EQ(report.findings(0).rule_id(), "transfer.no_mechanism");
 
-  // One copy of each record, the log's: the findings of a sealed event are keys with empty values, and the
-  // queries read each record from the sealed record the key names (so a missing record is data loss, not a
-  // silently shorter list).
-  int rows = 0;
+  // One copy of each record, the log's: the findings of a sealed event are keys with empty values — one by time
+  // per finding, one by subject per event — and the queries read each record from the sealed record the key names
+  // (so a missing record is data loss, not a silently shorter list).
+  std::vector<std::string> by_time, by_subject;
   std::optional<rmkeys::FindingSuffix> first;
   for (Cf family : {Cf::kFindings, Cf::kFindingsBySubject}) {
     auto it = store_->NewIterator(family);
-    for (it->SeekToFirst(); it->Valid(); it->Next(), ++rows) {
-      EXPECT_TRUE(it->value().empty()) << CfName(family) << " row " << rows << " holds a copy";
-      auto at = rmkeys::FindingSuffixOf(it->key().ToString());
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      EXPECT_TRUE(it->value().empty()) << CfName(family) << " row holds a copy";
+      const std::string key = it->key().ToString();
+      auto at = family == Cf::kFindings ? rmkeys::FindingSuffixOf(key) : rmkeys::EventFindingsSuffixOf(key);
       ASSERT_TRUE(at.has_value());
       if (!first.has_value()) first = at;
+      (family == Cf::kFindings ? by_time : by_subject).push_back(absl::StrCat(at->seq, "/", at->index));
     }
   }
-  EXPECT_EQ(rows, 8);
+  EXPECT_EQ(by_time.size(), 4u);
+  EXPECT_EQ(by_subject.size(), 3u);
   ASSERT_TRUE(first.has_value());
   rocksdb::WriteBatch lose;
   lose.Delete(store_->cf(Cf::kLog), keys::LogKey(first->partition, first->seq));
@@ -956,6 +959,70 @@ TEST_F(ReadModelsTest, FindingsByTimeRuleSeverityAndSubject) {
   lost_report.set_subject_id("s1");
   EXPECT_EQ(GetSubjectReport(*store_, nullptr, lost_report, kNow).status().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(ListFindings(*store_, pdl::v1::ListFindingsRequest()).status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(ReadModelsTest, FindingsOfOneSubjectPageInsideAnEvent) {
+  // Three findings on one event, two on the next: pages of one and of two end inside an event's findings, and
+  // every page together gives the unpaged list, in order, each finding once.
+  judge_.findings["a"] = {MakeFinding("purpose.undeclared", pdl::v1::SEVERITY_MEDIUM),
+                          MakeFinding("category.undeclared", pdl::v1::SEVERITY_LOW),
+                          MakeFinding("transfer.no_mechanism", pdl::v1::SEVERITY_HIGH)};
+  judge_.findings["b"] = {MakeFinding("consent.missing", pdl::v1::SEVERITY_HIGH),
+                          MakeFinding("purpose.undeclared", pdl::v1::SEVERITY_MEDIUM)};
+  Apply({UsedFor("a", "s1", Utc(2023, 1, 1), "crm", {"user.name"}, {"marketing"}),
+         UsedFor("other", "s2", Utc(2023, 1, 2), "crm", {"user.name"}, {"marketing"}),
+         UsedFor("b", "s1", Utc(2023, 1, 3), "crm", {"user.name"}, {"marketing"})});
+  auto pages = [&](pdl::v1::ListFindingsRequest request, int page_size) {
+    request.set_subject_id("s1");
+    request.set_page_size(page_size);
+    std::vector<std::string> out;
+    for (int page = 0; page < 10; ++page) {
+      auto r = ListFindings(*store_, request);
+      EXPECT_TRUE(r.ok()) << r.status();
+      if (!r.ok()) break;
+      EXPECT_LE(r->findings_size(), page_size == 0 ? 100 : page_size);
+      for (const auto& f : r->findings()) out.push_back(absl::StrCat(f.event().event_id(), ":", f.rule_id()));
+      if (r->next_page_token().empty()) break;
+      request.set_page_token(r->next_page_token());
+    }
+    return out;
+  };
+  const std::vector<std::string> all = {"a:purpose.undeclared", "a:category.undeclared", "a:transfer.no_mechanism",
+                                        "b:consent.missing", "b:purpose.undeclared"};
+  EXPECT_EQ(pages({}, 0), all);
+  EXPECT_EQ(pages({}, 1), all);
+  EXPECT_EQ(pages({}, 2), all);
+  pdl::v1::ListFindingsRequest high;
+  high.set_min_severity(pdl::v1::SEVERITY_HIGH);
+  EXPECT_THAT(pages(high, 1), ElementsAre("a:transfer.no_mechanism", "b:consent.missing"));
+  pdl::v1::ListFindingsRequest rule;
+  rule.set_rule_id("purpose.undeclared");
+  EXPECT_THAT(pages(rule, 1), ElementsAre("a:purpose.undeclared", "b:purpose.undeclared"));
+
+  // The last page holds exactly the rest: no token after the last finding.
+  pdl::v1::ListFindingsRequest five;
+  five.set_subject_id("s1");
+  five.set_page_size(5);
+  auto whole = ListFindings(*store_, five);
+  ASSERT_TRUE(whole.ok());
+  EXPECT_EQ(whole->findings_size(), 5);
+  EXPECT_TRUE(whole->next_page_token().empty());
+  // A token from inside event a's findings resumes at its next finding.
+  five.set_page_size(2);
+  auto first = ListFindings(*store_, five);
+  ASSERT_TRUE(first.ok());
+  five.set_page_token(first->next_page_token());
+  auto second = ListFindings(*store_, five);
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->findings_size(), 2);
+  EXPECT_EQ(second->findings(0).rule_id(), "transfer.no_mechanism");
+  EXPECT_EQ(second->findings(1).rule_id(), "consent.missing");
+
+  // The report lists the same five.
+  auto report = Report("s1", Utc(2024, 1, 1));
+  std::vector<std::string> reported;
+  for (const auto& f : report.findings()) reported.push_back(absl::StrCat(f.event().event_id(), ":", f.rule_id()));
+  EXPECT_EQ(reported, all);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

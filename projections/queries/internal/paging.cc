@@ -52,30 +52,53 @@ void HeadTimeBounds(std::string_view head, const MicrosRange& range, std::string
 }
 
 absl::StatusOr<std::string> PagedScan(const Store& store, const RangeScan& scan, const Visit& visit) {
+  return PagedItemScan(store, scan,
+                       [&visit](std::string_view key, std::string_view value, uint32_t item,
+                                bool add) -> absl::StatusOr<std::optional<bool>> {
+                         if (item > 0) return std::nullopt;
+                         return visit(key, value, add);
+                       });
+}
+
+absl::StatusOr<std::string> PagedItemScan(const Store& store, const RangeScan& scan, const ItemVisit& visit) {
   auto resume = Resume(scan.page_token, scan.fingerprint);
   if (!resume.ok()) return resume.status();
-  if (resume->has_value() && (**resume < scan.lower || (!scan.upper.empty() && **resume >= scan.upper))) {
-    return OutsideRange();
+  // The token's resume key: the row's key, then the index of the last item returned (u32).
+  std::optional<std::string> resume_row;
+  uint64_t first_item = 0;
+  if (resume->has_value()) {
+    const std::string& r = **resume;
+    if (r.size() < 4) return OutsideRange();
+    std::string_view tail = std::string_view(r).substr(r.size() - 4);
+    uint32_t item = 0;
+    if (!keys::ConsumeU32(&tail, &item)) return OutsideRange();
+    resume_row = r.substr(0, r.size() - 4);
+    if (*resume_row < scan.lower || (!scan.upper.empty() && *resume_row >= scan.upper)) return OutsideRange();
+    first_item = uint64_t{item} + 1;
   }
   rocksdb::ReadOptions read;
   read.snapshot = scan.snapshot;
   rocksdb::Slice upper(scan.upper);
   if (!scan.upper.empty()) read.iterate_upper_bound = &upper;
   auto it = store.NewIterator(scan.family, read);
-  it->Seek(resume->has_value() ? **resume : scan.lower);
-  if (resume->has_value() && it->Valid() && it->key() == rocksdb::Slice(**resume)) it->Next();
+  it->Seek(resume_row.has_value() ? *resume_row : scan.lower);
   int taken = 0;
   std::string last;
   for (; it->Valid(); it->Next()) {
     const std::string_view key(it->key().data(), it->key().size());
     const std::string_view value(it->value().data(), it->value().size());
-    const bool add = taken < scan.page_size;
-    auto matched = visit(key, value, add);
-    if (!matched.ok()) return matched.status();
-    if (!*matched) continue;
-    if (!add) return EncodePageToken(PageCursor{scan.fingerprint, last});
-    ++taken;
-    last = std::string(key);
+    const uint64_t from = resume_row.has_value() && key == *resume_row ? first_item : 0;
+    for (uint64_t item = from; item <= UINT32_MAX; ++item) {
+      const bool add = taken < scan.page_size;
+      auto matched = visit(key, value, static_cast<uint32_t>(item), add);
+      if (!matched.ok()) return matched.status();
+      if (!matched->has_value()) break;
+      if (!**matched) continue;
+      if (!add) return EncodePageToken(PageCursor{scan.fingerprint, last});
+      ++taken;
+      last = std::string(key);
+      keys::AppendU32(&last, static_cast<uint32_t>(item));
+    }
   }
   if (!it->status().ok()) return FromRocks(it->status(), absl::StrCat("scanning ", Sv(CfName(scan.family))));
   return std::string();

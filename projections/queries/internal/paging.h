@@ -72,6 +72,16 @@ struct RangeScan {
 // [lower, upper).
 [[nodiscard]] absl::StatusOr<std::string> PagedScan(const Store& store, const RangeScan& scan, const Visit& visit);
 
+// For rows that hold several items (the findings of one event): called for item 0, 1, ... of each row until it
+// returns std::nullopt (the row has no such item); otherwise as Visit.
+using ItemVisit = std::function<absl::StatusOr<std::optional<bool>>(std::string_view key, std::string_view value,
+                                                                     uint32_t item, bool add)>;
+
+// As PagedScan, with items for rows: a page holds at most page_size items and may end inside a row; its token
+// resumes after that item (the resume key is the row's key and the item's index).
+[[nodiscard]] absl::StatusOr<std::string> PagedItemScan(const Store& store, const RangeScan& scan,
+                                                        const ItemVisit& visit);
+
 // For families keyed <string head><i64 µs><rest>: visits, in key order, the rows of every head whose time lies
 // in `range` (seeking past the rest of each head), from the start or after the token's resume key.
 struct HeadScan {
