@@ -36,8 +36,8 @@ enum class Cf : int {
   kRopa,                  // event shape (kind, recipient category, destination, purposes, categories) -> RopaCell
   kFindings,              // occurred_at, rule_id, severity, partition, seq, index -> "" (the log's) or a
                           //   findings_by_subject key (a finding time raised)
-  kFindingsBySubject,     // subject, occurred_at, partition, seq -> "" (the event's findings, in the log); or
-                          //   + index -> FindingRecord (a finding time raised)
+  kFindingsBySubject,     // subject, occurred_at, partition, seq -> EventFindingsRow (the event's findings are in
+                          //   the log); or + index -> FindingRecord (a finding time raised)
   kSubjectIndex,          // subject, tag, ... -> identity, kinds, policy versions, disclosures, transfers
   kRetentionOverdue,      // overdue_at, subject, system, category, opened -> open holding not yet reported overdue
   kCount,

@@ -8,32 +8,40 @@ namespace pdl {
 
 absl::Status FindingsModel::Apply(const SealedEventView& sealed, BatchWriter& batch) {
   if (sealed.findings.empty()) return absl::OkStatus();
+  const pdl::v1::PrivacyEvent& e = *sealed.event;
   const rmkeys::EventPos pos = rmrows::PosOf(sealed);
-  batch.Put(Cf::kFindingsBySubject, rmkeys::SubjectEventFindingsKey(sealed.event->subject().id(), pos), "");
+  pdl::v1::EventFindingsRow row;
+  row.set_event_id(e.event_id());
+  row.set_action(ActionOf(e));
+  *row.mutable_occurred_at() = e.occurred_at();
+  batch.Put(Cf::kFindingsBySubject, rmkeys::SubjectEventFindingsKey(e.subject().id(), pos), rmrows::Bytes(row));
   for (size_t i = 0; i < sealed.findings.size(); ++i) {
     const pdl::v1::Finding& finding = sealed.findings[i];
-    const auto index = static_cast<uint32_t>(i);
     batch.Put(Cf::kFindings,
               rmkeys::FindingKey(pos.micros, finding.rule_id(), static_cast<uint32_t>(finding.severity()),
-                                 pos.partition, pos.seq, index),
+                                 pos.partition, pos.seq, static_cast<uint32_t>(i)),
               "");
   }
   return absl::OkStatus();
 }
 
-pdl::v1::FindingRecord EventFindingRecord(const SealedEventView& sealed, size_t index) {
-  const pdl::v1::PrivacyEvent& e = *sealed.event;
-  const pdl::v1::Finding& finding = sealed.findings[index];
+pdl::v1::FindingRecord EventFindingRecord(const pdl::v1::SealedEvent& sealed, int index, std::string_view subject_id,
+                                          const pdl::v1::EventFindingsRow& event) {
+  const pdl::v1::Finding& finding = sealed.findings(index);
   pdl::v1::FindingRecord record;
-  *record.mutable_occurred_at() = e.occurred_at();
+  *record.mutable_occurred_at() = event.occurred_at();
   record.set_rule_id(finding.rule_id());
   record.set_severity(finding.severity());
   record.set_explanation(finding.explanation());
-  record.set_subject_id(e.subject().id());
-  *record.mutable_event() = rmrows::RefOf(sealed);
-  record.set_action(ActionOf(e));
-  record.set_policy_version(sealed.policy_version);
-  SetTimestamp(record.mutable_recorded_at(), sealed.recorded_at);
+  record.set_subject_id(std::string(subject_id));
+  pdl::v1::EventRef* ref = record.mutable_event();
+  ref->set_event_id(event.event_id());
+  ref->set_partition(sealed.partition());
+  ref->set_seq(sealed.seq());
+  *ref->mutable_occurred_at() = event.occurred_at();
+  record.set_action(event.action());
+  record.set_policy_version(sealed.policy_version());
+  *record.mutable_recorded_at() = sealed.recorded_at();
   return record;
 }
 

@@ -136,25 +136,30 @@ std::string SubjectEventFindingsKey(std::string_view subject_id, const EventPos&
   return key;
 }
 
-namespace {
-
-std::optional<FindingSuffix> SuffixOf(std::string_view key, bool indexed) {
-  const size_t size = 4 + 8 + (indexed ? 4 : 0);
-  if (key.size() < size) return std::nullopt;
-  std::string_view rest = key.substr(key.size() - size);
+std::optional<FindingSuffix> FindingSuffixOf(std::string_view key) {
+  constexpr size_t kSize = 4 + 8 + 4;
+  if (key.size() < kSize) return std::nullopt;
+  std::string_view rest = key.substr(key.size() - kSize);
   FindingSuffix suffix;
   if (!keys::ConsumeU32(&rest, &suffix.partition) || !keys::ConsumeU64(&rest, &suffix.seq) ||
-      (indexed && !keys::ConsumeU32(&rest, &suffix.index))) {
+      !keys::ConsumeU32(&rest, &suffix.index)) {
     return std::nullopt;
   }
   return suffix;
 }
 
-}  // namespace
-
-std::optional<FindingSuffix> FindingSuffixOf(std::string_view key) { return SuffixOf(key, true); }
-
-std::optional<FindingSuffix> EventFindingsSuffixOf(std::string_view key) { return SuffixOf(key, false); }
+std::optional<SubjectFindingKeyParts> ParseSubjectFindingKey(std::string_view key) {
+  SubjectFindingKeyParts parts;
+  if (!keys::ConsumeString(&key, &parts.subject_id) || !keys::ConsumeI64(&key, &parts.pos.micros) ||
+      !keys::ConsumeU32(&key, &parts.pos.partition) || !keys::ConsumeU64(&key, &parts.pos.seq)) {
+    return std::nullopt;
+  }
+  if (key.empty()) return parts;
+  uint32_t index = 0;
+  if (!keys::ConsumeU32(&key, &index) || !key.empty()) return std::nullopt;
+  parts.index = index;
+  return parts;
+}
 
 std::string SubjectTagPrefix(std::string_view subject_id, char tag) {
   std::string key = SubjectPrefix(subject_id);

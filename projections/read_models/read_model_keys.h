@@ -76,15 +76,20 @@ std::string FindingKey(int64_t micros, std::string_view rule_id, uint32_t severi
 // subject, occurred_at, partition, seq, index — a finding time raised (TimeDrivenFinding).
 std::string SubjectEventFindingsKey(std::string_view subject_id, const EventPos& pos);
 std::string SubjectFindingKey(std::string_view subject_id, const EventPos& pos, uint32_t index);
-// The partition and seq that end a findings key (then the index) or a findings_by_subject key of a sealed event
-// (without one); nullopt when `key` is too short to hold them.
+// The partition, seq and index that end a findings key; nullopt when `key` is too short to hold them.
 struct FindingSuffix {
   uint32_t partition = 0;
   uint64_t seq = 0;
   uint32_t index = 0;
 };
 std::optional<FindingSuffix> FindingSuffixOf(std::string_view key);
-std::optional<FindingSuffix> EventFindingsSuffixOf(std::string_view key);
+// A findings_by_subject key, decoded (index set for a finding time raised); nullopt when it does not decode.
+struct SubjectFindingKeyParts {
+  std::string subject_id;
+  EventPos pos;
+  std::optional<uint32_t> index;
+};
+std::optional<SubjectFindingKeyParts> ParseSubjectFindingKey(std::string_view key);
 
 // subject_index: subject, tag, then per tag:
 //   kTagIdentity   occurred_at, partition, seq -> IdentityRecord

@@ -46,6 +46,7 @@ using testing::RequestOpened;
 using testing::SharedWith;
 using testing::TransferredTo;
 using ::testing::UnorderedElementsAre;
+using ::testing::UnorderedElementsAreArray;
 using testing::UsedFor;
 
 absl::Time Utc(int y, int m, int d, int hh = 0, int mm = 0, int ss = 0) {
@@ -933,24 +934,35 @@ TEST_F(ReadModelsTest, FindingsByTimeRuleSeverityAndSubject) {
   ASSERT_EQ(report.findings_size(), 1);
   EXPECT_EQ(report.findings(0).rule_id(), "transfer.no_mechanism");
 
-  // One copy of each record, the log's: the findings of a sealed event are keys with empty values — one by time
-  // per finding, one by subject per event — and the queries read each record from the sealed record the key names
-  // (so a missing record is data loss, not a silently shorter list).
-  std::vector<std::string> by_time, by_subject;
+  // One copy of each record, the log's: the findings of a sealed event are rows without their findings — one by
+  // time per finding with an empty value, one by subject per event with the event's id, action and time — and
+  // the queries read each record from the sealed record the key names (so a missing record is data loss, not a
+  // silently shorter list).
+  int by_time = 0;
+  std::vector<std::string> by_subject;
   std::optional<rmkeys::FindingSuffix> first;
-  for (Cf family : {Cf::kFindings, Cf::kFindingsBySubject}) {
-    auto it = store_->NewIterator(family);
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      EXPECT_TRUE(it->value().empty()) << CfName(family) << " row holds a copy";
-      const std::string key = it->key().ToString();
-      auto at = family == Cf::kFindings ? rmkeys::FindingSuffixOf(key) : rmkeys::EventFindingsSuffixOf(key);
+  {
+    auto it = store_->NewIterator(Cf::kFindings);
+    for (it->SeekToFirst(); it->Valid(); it->Next(), ++by_time) {
+      EXPECT_TRUE(it->value().empty()) << "findings row " << by_time << " holds a copy";
+      auto at = rmkeys::FindingSuffixOf(it->key().ToString());
       ASSERT_TRUE(at.has_value());
       if (!first.has_value()) first = at;
-      (family == Cf::kFindings ? by_time : by_subject).push_back(absl::StrCat(at->seq, "/", at->index));
     }
   }
-  EXPECT_EQ(by_time.size(), 4u);
-  EXPECT_EQ(by_subject.size(), 3u);
+  {
+    auto it = store_->NewIterator(Cf::kFindingsBySubject);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto parts = rmkeys::ParseSubjectFindingKey(it->key().ToString());
+      ASSERT_TRUE(parts.has_value());
+      EXPECT_FALSE(parts->index.has_value());
+      pdl::v1::EventFindingsRow row;
+      ASSERT_TRUE(row.ParseFromString(it->value().ToString()));
+      by_subject.push_back(absl::StrCat(parts->subject_id, ":", row.event_id()));
+    }
+  }
+  EXPECT_EQ(by_time, 4);
+  EXPECT_THAT(by_subject, ElementsAre("s1:x1", "s1:x3", "s2:x2"));
   ASSERT_TRUE(first.has_value());
   rocksdb::WriteBatch lose;
   lose.Delete(store_->cf(Cf::kLog), keys::LogKey(first->partition, first->seq));
@@ -1018,11 +1030,26 @@ TEST_F(ReadModelsTest, FindingsOfOneSubjectPageInsideAnEvent) {
   EXPECT_EQ(second->findings(0).rule_id(), "transfer.no_mechanism");
   EXPECT_EQ(second->findings(1).rule_id(), "consent.missing");
 
-  // The report lists the same five.
+  // The report lists the same five, and each record equals, byte for byte, the one ListFindings over time builds
+  // from the sealed record and its event.
   auto report = Report("s1", Utc(2024, 1, 1));
   std::vector<std::string> reported;
   for (const auto& f : report.findings()) reported.push_back(absl::StrCat(f.event().event_id(), ":", f.rule_id()));
   EXPECT_EQ(reported, all);
+  auto by_time = ListFindings(*store_, pdl::v1::ListFindingsRequest());
+  ASSERT_TRUE(by_time.ok());
+  std::vector<std::string> from_report, from_time;
+  for (const auto& f : report.findings()) from_report.push_back(f.SerializeAsString());
+  for (const auto& f : by_time->findings()) {
+    if (f.subject_id() == "s1") from_time.push_back(f.SerializeAsString());
+  }
+  EXPECT_THAT(from_report, UnorderedElementsAreArray(from_time));
+  ASSERT_EQ(report.findings_size(), 5);
+  EXPECT_EQ(report.findings(2).action(), pdl::v1::EVENT_ACTION_DATA_USED);
+  EXPECT_EQ(report.findings(2).event().seq(), by_time->findings(0).event().seq());
+  EXPECT_EQ(report.findings(2).explanation(), "breach of transfer.no_mechanism");
+  EXPECT_EQ(report.findings(2).policy_version(), "2023-05-08");
+  EXPECT_TRUE(report.findings(2).has_recorded_at());
 }
 
 // ---------------------------------------------------------------------------------------------------------------

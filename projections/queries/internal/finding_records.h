@@ -2,10 +2,11 @@
 #define PDL_PROJECTIONS_QUERIES_INTERNAL_FINDING_RECORDS_H_
 
 // The FindingRecords that `findings` and `findings_by_subject` rows stand for (projections/read_models/
-// findings.h). A row with an empty value names the log: a findings row, finding `index` of the sealed record at
-// (partition, seq); a findings_by_subject row, every finding of that record, one item each. A findings_by_subject
-// row with a value is one item, the record itself (a finding time raised); a findings row with a value names that
-// findings_by_subject row. Reads through the caller's snapshot. Keeps the last sealed record it parsed, so the
+// findings.h). A findings row with an empty value is finding `index` of the sealed record at (partition, seq),
+// built from that record and its event; one with a value names the findings_by_subject row of a finding time
+// raised. A findings_by_subject row of a sealed event (an EventFindingsRow) holds every finding of that record, one
+// item each, built from the record and the row without parsing the event; one of a finding time raised is one
+// item, the record itself. Reads through the caller's snapshot. Keeps the last sealed record it parsed, so the
 // findings of one event read the log once. Not thread-safe.
 
 #include <cstdint>
@@ -13,12 +14,15 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "pdl/v1/event.pb.h"
 #include "pdl/v1/read_models.pb.h"
 #include "pdl/v1/sealed.pb.h"
+#include "projections/read_models/read_model_keys.h"
 
 namespace rocksdb {
 class Snapshot;
@@ -41,11 +45,14 @@ class FindingRecords {
   [[nodiscard]] absl::StatusOr<bool> ReadBySubject(std::string_view key, std::string_view value, uint32_t item,
                                                    pdl::v1::FindingRecord* out);
 
+  // Reads the sealed records that these `findings_by_subject` keys name with one MultiGet, so that ReadBySubject
+  // on them does not read the log one record at a time (the subject report). DATA_LOSS for a malformed key.
+  [[nodiscard]] absl::Status Prefetch(const std::vector<std::string>& subject_keys);
+
  private:
-  // Reads and parses the sealed record at (partition, seq) unless it is the one parsed last.
-  [[nodiscard]] absl::Status Load(uint32_t partition, uint64_t seq);
-  // Finding `index` of the loaded record; false when it has fewer.
-  bool FromLoaded(uint32_t index, pdl::v1::FindingRecord* out) const;
+  // Reads and parses the sealed record at (partition, seq) unless it is the one parsed last; with `with_event`,
+  // its event too.
+  [[nodiscard]] absl::Status Load(uint32_t partition, uint64_t seq, bool with_event);
   [[nodiscard]] absl::Status ParseRecord(std::string_view value, pdl::v1::FindingRecord* out) const;
 
   const Store& store_;
@@ -53,7 +60,14 @@ class FindingRecords {
   std::string buffer_;
   std::optional<std::pair<uint32_t, uint64_t>> loaded_;
   pdl::v1::SealedEvent sealed_;
-  pdl::v1::PrivacyEvent event_;
+  // The loaded record's event, once parsed.
+  std::optional<pdl::v1::PrivacyEvent> event_;
+  pdl::v1::EventFindingsRow row_;
+  // The findings_by_subject row ReadBySubject decoded last: its key's parts and (for a sealed event's row) row_.
+  std::string row_key_;
+  std::optional<rmkeys::SubjectFindingKeyParts> row_parts_;
+  // Sealed records read ahead by Prefetch, by (partition, seq).
+  absl::flat_hash_map<std::pair<uint32_t, uint64_t>, std::string> prefetched_;
 };
 
 }  // namespace pdl::queries
