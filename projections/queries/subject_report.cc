@@ -246,27 +246,21 @@ absl::StatusOr<pdl::v1::GetSubjectReportResponse> GetSubjectReport(const Store& 
     return s;
   }
 
-  // The subject's findings: its rows first, then the sealed records they name in one MultiGet.
   queries::FindingRecords findings(store, snapshot);
-  std::vector<std::string> finding_keys, finding_values;
   if (absl::Status s = Scan(store, snapshot, Cf::kFindingsBySubject, subject_prefix, TagUpper(subject_prefix, as_of),
-                            [&](std::string_view key, std::string_view value) {
-                              finding_keys.emplace_back(key);
-                              finding_values.emplace_back(value);
-                              return absl::OkStatus();
+                            [&](std::string_view key, std::string_view value) -> absl::Status {
+                              for (uint32_t item = 0;; ++item) {
+                                pdl::v1::FindingRecord* record = report.add_findings();
+                                auto found = findings.ReadBySubject(key, value, item, record);
+                                if (!found.ok()) return found.status();
+                                if (!*found) {
+                                  report.mutable_findings()->RemoveLast();
+                                  return absl::OkStatus();
+                                }
+                              }
                             });
       !s.ok()) {
     return s;
-  }
-  if (absl::Status s = findings.Prefetch(finding_keys); !s.ok()) return s;
-  for (size_t row = 0; row < finding_keys.size(); ++row) {
-    for (uint32_t item = 0;; ++item) {
-      pdl::v1::FindingRecord record;
-      auto found = findings.ReadBySubject(finding_keys[row], finding_values[row], item, &record);
-      if (!found.ok()) return found.status();
-      if (!*found) break;
-      *report.add_findings() = std::move(record);
-    }
   }
 
   // subject_index: kinds and policy versions with their first occurred_at.

@@ -14,6 +14,9 @@ absl::Status FindingsModel::Apply(const SealedEventView& sealed, BatchWriter& ba
   row.set_event_id(e.event_id());
   row.set_action(ActionOf(e));
   *row.mutable_occurred_at() = e.occurred_at();
+  row.mutable_findings()->Assign(sealed.findings.begin(), sealed.findings.end());
+  row.set_policy_version(sealed.policy_version);
+  SetTimestamp(row.mutable_recorded_at(), sealed.recorded_at);
   batch.Put(Cf::kFindingsBySubject, rmkeys::SubjectEventFindingsKey(e.subject().id(), pos), rmrows::Bytes(row));
   for (size_t i = 0; i < sealed.findings.size(); ++i) {
     const pdl::v1::Finding& finding = sealed.findings[i];
@@ -25,23 +28,34 @@ absl::Status FindingsModel::Apply(const SealedEventView& sealed, BatchWriter& ba
   return absl::OkStatus();
 }
 
-pdl::v1::FindingRecord EventFindingRecord(const pdl::v1::SealedEvent& sealed, int index, std::string_view subject_id,
-                                          const pdl::v1::EventFindingsRow& event) {
-  const pdl::v1::Finding& finding = sealed.findings(index);
+pdl::v1::EventFindingsRow EventFindingsRowOf(const pdl::v1::SealedEvent& sealed, const pdl::v1::PrivacyEvent& event) {
+  pdl::v1::EventFindingsRow row;
+  row.set_event_id(event.event_id());
+  row.set_action(ActionOf(event));
+  *row.mutable_occurred_at() = event.occurred_at();
+  *row.mutable_findings() = sealed.findings();
+  row.set_policy_version(sealed.policy_version());
+  *row.mutable_recorded_at() = sealed.recorded_at();
+  return row;
+}
+
+pdl::v1::FindingRecord EventFindingRecord(const pdl::v1::EventFindingsRow& row, int index, std::string_view subject_id,
+                                          uint32_t partition, uint64_t seq) {
+  const pdl::v1::Finding& finding = row.findings(index);
   pdl::v1::FindingRecord record;
-  *record.mutable_occurred_at() = event.occurred_at();
+  *record.mutable_occurred_at() = row.occurred_at();
   record.set_rule_id(finding.rule_id());
   record.set_severity(finding.severity());
   record.set_explanation(finding.explanation());
   record.set_subject_id(std::string(subject_id));
   pdl::v1::EventRef* ref = record.mutable_event();
-  ref->set_event_id(event.event_id());
-  ref->set_partition(sealed.partition());
-  ref->set_seq(sealed.seq());
-  *ref->mutable_occurred_at() = event.occurred_at();
-  record.set_action(event.action());
-  record.set_policy_version(sealed.policy_version());
-  *record.mutable_recorded_at() = sealed.recorded_at();
+  ref->set_event_id(row.event_id());
+  ref->set_partition(partition);
+  ref->set_seq(seq);
+  *ref->mutable_occurred_at() = row.occurred_at();
+  record.set_action(row.action());
+  record.set_policy_version(row.policy_version());
+  *record.mutable_recorded_at() = row.recorded_at();
   return record;
 }
 

@@ -2,15 +2,14 @@
 #define PDL_PROJECTIONS_READ_MODELS_FINDINGS_H_
 
 // Findings: every finding the judge attached to a sealed event (SealedEventView::findings, which are part of the
-// sealed record), in two families whose rows hold no copy of the findings, the records being built from the log
-// (EventFindingRecord), so the explanation is stored once: `findings_by_subject` holds one row per event with
-// findings, keyed (subject, occurred_at, partition, seq), valued EventFindingsRow (the event's id, action and
-// occurred_at) — the subject report and ListFindings for one subject read its items, finding 0, 1, ... of the
-// sealed record at (partition, seq), without parsing the event — and `findings` one row per finding, keyed
-// (occurred_at, rule_id, severity, partition, seq, index), with an empty value — ListFindings over time filters
-// rule and severity on it. (Findings that time raises rather than an event — retention.overdue, request.overdue —
-// carry their record; read_models/internal/rows.h, TimeDrivenFinding.) Rows never change (order-independent).
-// Deterministic; not thread-safe (one thread at a time).
+// sealed record), in two families: `findings_by_subject` holds one row per event with findings, keyed (subject,
+// occurred_at, partition, seq), valued EventFindingsRow (the findings with the event's id, action and time, its
+// policy version and recorded_at) — the subject report and ListFindings for one subject read its items, one per
+// finding — and `findings` one row per finding, keyed (occurred_at, rule_id, severity, partition, seq, index),
+// with an empty value — ListFindings over time filters rule and severity on the key and builds the record from
+// the sealed record at (partition, seq). EventFindingRecord builds a record either way. (Findings that time raises
+// rather than an event — retention.overdue, request.overdue — carry their record; read_models/internal/rows.h,
+// TimeDrivenFinding.) Rows never change (order-independent). Deterministic; not thread-safe (one thread at a time).
 
 #include <cstddef>
 
@@ -26,10 +25,13 @@ class FindingsModel final : public ReadModel {
   [[nodiscard]] absl::Status Apply(const SealedEventView& sealed, BatchWriter& batch) override;
 };
 
-// The FindingRecord of finding `index` (< findings_size()) of sealed record `sealed`, about `subject_id`, whose
-// event is summarised by `event`: what the queries answer for the findings of a sealed event.
-pdl::v1::FindingRecord EventFindingRecord(const pdl::v1::SealedEvent& sealed, int index, std::string_view subject_id,
-                                          const pdl::v1::EventFindingsRow& event);
+// The findings_by_subject row of sealed record `sealed`, whose event is `event`.
+pdl::v1::EventFindingsRow EventFindingsRowOf(const pdl::v1::SealedEvent& sealed, const pdl::v1::PrivacyEvent& event);
+
+// The FindingRecord of finding `index` (< findings_size()) of `row`, the row of the event of `subject_id` sealed
+// at (partition, seq).
+pdl::v1::FindingRecord EventFindingRecord(const pdl::v1::EventFindingsRow& row, int index, std::string_view subject_id,
+                                          uint32_t partition, uint64_t seq);
 
 }  // namespace pdl
 
