@@ -574,7 +574,9 @@ TEST(KafkaFailureTest, BrokerDownFailsDeliveryAndRecovers) {
   absl::StatusOr<Delivery> back = absl::UnavailableError("not tried");
   for (const absl::Time deadline = absl::Now() + absl::Seconds(20); !back.ok() && absl::Now() < deadline;) {
     back = producer->ProduceSync({.topic = "down", .key = "k", .value = "2"}, absl::Seconds(10));
-    if (!back.ok()) EXPECT_EQ(back.status().code(), absl::StatusCode::kUnavailable) << back.status();
+    if (!back.ok()) {
+      EXPECT_EQ(back.status().code(), absl::StatusCode::kUnavailable) << back.status();
+    }
   }
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(cluster->SetBrokerDown(7).code(), absl::StatusCode::kInvalidArgument);
