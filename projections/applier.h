@@ -11,8 +11,8 @@
 //      offset per partition and, for each fulfilled erasure, the destruction of the subject's data key
 //      (crypto-shredding; vault_store.h). Returns the rejections, which the caller publishes to the rejected topic.
 //   2. Commit(batch): after the rejections are durable, writes the WriteBatch atomically; a crash before it
-//      leaves none of the batch, after it all of it. The cursors stay where they were when the write fails. Then, when the
-//      batch destroyed keys, flushes and compacts them out of every file (PurgeDestroyedKeys).
+//      leaves none of the batch, after it all of it. The cursors stay where they were when the write fails. Then,
+//      when the batch destroyed keys, flushes and compacts them out of every file (PurgeDestroyedKeys).
 //      CommitBehind(batch) does the same write on a thread of its own and returns at once (write-behind): the
 //      next batch is prepared while this one is written, reading its rows, event ids, cursors and trees as if they
 //      were stored. Batches are still written one at a time, in order, each as one WriteBatch; a batch is only

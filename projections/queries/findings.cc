@@ -46,18 +46,13 @@ absl::StatusOr<pdl::v1::ListFindingsResponse> ListFindings(const Store& store,
   queries::FindingRecords records(store, snapshot.get());
 
   pdl::v1::ListFindingsResponse response;
-  // Adds `record` to the page when it passes the filters and `add`; whether it passes.
-  auto keep = [&](pdl::v1::FindingRecord&& record, bool add) {
-    if ((!request.rule_id().empty() && record.rule_id() != request.rule_id()) ||
-        record.severity() < request.min_severity()) {
-      return false;
-    }
-    if (add) *response.add_findings() = std::move(record);
-    return true;
+  auto passes = [&](std::string_view rule, int severity) {
+    return (request.rule_id().empty() || rule == request.rule_id()) && severity >= request.min_severity();
   };
   pdl::v1::FindingRecord record;
   absl::StatusOr<std::string> next;
   if (scan.family == Cf::kFindings) {
+    // Rule and severity are in the key: only the rows that pass are read further.
     next = queries::PagedScan(
         store, scan, [&](std::string_view key, std::string_view value, bool add) -> absl::StatusOr<bool> {
           std::string_view rest = key;
@@ -68,12 +63,11 @@ absl::StatusOr<pdl::v1::ListFindingsResponse> ListFindings(const Store& store,
               !keys::ConsumeU32(&rest, &severity)) {
             return absl::DataLossError("findings: malformed key");
           }
-          if ((!request.rule_id().empty() && rule != request.rule_id()) ||
-              static_cast<int>(severity) < static_cast<int>(request.min_severity())) {
-            return false;
+          if (!passes(rule, static_cast<int>(severity))) return false;
+          if (add) {
+            if (absl::Status s = records.ReadByTime(key, value, response.add_findings()); !s.ok()) return s;
           }
-          if (absl::Status s = records.ReadByTime(key, value, &record); !s.ok()) return s;
-          return keep(std::move(record), add);
+          return true;
         });
   } else {
     next = queries::PagedItemScan(store, scan,
@@ -82,7 +76,9 @@ absl::StatusOr<pdl::v1::ListFindingsResponse> ListFindings(const Store& store,
                                     auto found = records.ReadBySubject(key, value, item, &record);
                                     if (!found.ok()) return found.status();
                                     if (!*found) return std::nullopt;
-                                    return std::optional<bool>(keep(std::move(record), add));
+                                    if (!passes(record.rule_id(), record.severity())) return false;
+                                    if (add) *response.add_findings() = std::move(record);
+                                    return true;
                                   });
   }
   if (!next.ok()) return next.status();

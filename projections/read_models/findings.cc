@@ -10,14 +10,7 @@ absl::Status FindingsModel::Apply(const SealedEventView& sealed, BatchWriter& ba
   if (sealed.findings.empty()) return absl::OkStatus();
   const pdl::v1::PrivacyEvent& e = *sealed.event;
   const rmkeys::EventPos pos = rmrows::PosOf(sealed);
-  pdl::v1::EventFindingsRow row;
-  row.set_event_id(e.event_id());
-  row.set_action(ActionOf(e));
-  *row.mutable_occurred_at() = e.occurred_at();
-  row.mutable_findings()->Assign(sealed.findings.begin(), sealed.findings.end());
-  row.set_policy_version(sealed.policy_version);
-  SetTimestamp(row.mutable_recorded_at(), sealed.recorded_at);
-  batch.Put(Cf::kFindingsBySubject, rmkeys::SubjectEventFindingsKey(e.subject().id(), pos), rmrows::Bytes(row));
+  batch.Put(Cf::kFindingsBySubject, rmkeys::SubjectEventFindingsKey(e.subject().id(), pos), rmrows::Bytes(EventFindingsRowOf(sealed)));
   for (size_t i = 0; i < sealed.findings.size(); ++i) {
     const pdl::v1::Finding& finding = sealed.findings[i];
     batch.Put(Cf::kFindings,
@@ -28,14 +21,15 @@ absl::Status FindingsModel::Apply(const SealedEventView& sealed, BatchWriter& ba
   return absl::OkStatus();
 }
 
-pdl::v1::EventFindingsRow EventFindingsRowOf(const pdl::v1::SealedEvent& sealed, const pdl::v1::PrivacyEvent& event) {
+pdl::v1::EventFindingsRow EventFindingsRowOf(const SealedEventView& sealed) {
+  const pdl::v1::PrivacyEvent& e = *sealed.event;
   pdl::v1::EventFindingsRow row;
-  row.set_event_id(event.event_id());
-  row.set_action(ActionOf(event));
-  *row.mutable_occurred_at() = event.occurred_at();
-  *row.mutable_findings() = sealed.findings();
-  row.set_policy_version(sealed.policy_version());
-  *row.mutable_recorded_at() = sealed.recorded_at();
+  row.set_event_id(e.event_id());
+  row.set_action(ActionOf(e));
+  *row.mutable_occurred_at() = e.occurred_at();
+  row.mutable_findings()->Assign(sealed.findings.begin(), sealed.findings.end());
+  row.set_policy_version(sealed.policy_version);
+  SetTimestamp(row.mutable_recorded_at(), sealed.recorded_at);
   return row;
 }
 

@@ -25,8 +25,9 @@ class FindingsModel final : public ReadModel {
   [[nodiscard]] absl::Status Apply(const SealedEventView& sealed, BatchWriter& batch) override;
 };
 
-// The findings_by_subject row of sealed record `sealed`, whose event is `event`.
-pdl::v1::EventFindingsRow EventFindingsRowOf(const pdl::v1::SealedEvent& sealed, const pdl::v1::PrivacyEvent& event);
+// The findings_by_subject row of a sealed event (the model writes it; ListFindings over time builds it from the
+// log).
+pdl::v1::EventFindingsRow EventFindingsRowOf(const SealedEventView& sealed);
 
 // The FindingRecord of finding `index` (< findings_size()) of `row`, the row of the event of `subject_id` sealed
 // at (partition, seq).

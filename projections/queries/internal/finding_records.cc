@@ -25,9 +25,8 @@ absl::Status FindingRecords::ReadByTime(std::string_view key, std::string_view v
   const std::optional<rmkeys::FindingSuffix> at = rmkeys::FindingSuffixOf(key);
   if (!at.has_value()) return absl::DataLossError("findings: malformed key");
   const std::pair<uint32_t, uint64_t> position{at->partition, at->seq};
-  if (row_position_ != position) {
-    row_position_.reset();
-    row_parts_.reset();
+  if (logged_position_ != position) {
+    logged_position_.reset();
     const rocksdb::Status got =
         store_.db()->Get(read, store_.cf(Cf::kLog), keys::LogKey(at->partition, at->seq), &buffer_);
     if (got.IsNotFound()) {
@@ -42,41 +41,49 @@ absl::Status FindingRecords::ReadByTime(std::string_view key, std::string_view v
     }
     auto event = DecodeEvent(sealed.event());
     if (!event.ok()) return absl::DataLossError("log: sealed event bytes do not parse");
-    row_ = EventFindingsRowOf(sealed, *event);
-    row_parts_ = rmkeys::SubjectFindingKeyParts{.subject_id = event->subject().id()};
-    row_position_ = position;
+    logged_row_ = EventFindingsRowOf(SealedEventView{.partition = sealed.partition(),
+                                                     .seq = sealed.seq(),
+                                                     .kafka_offset = sealed.kafka_offset(),
+                                                     .recorded_at = ToTime(sealed.recorded_at()),
+                                                     .event = &*event,
+                                                     .policy_version = sealed.policy_version(),
+                                                     .findings = {sealed.findings().begin(), sealed.findings().end()}});
+    logged_subject_ = event->subject().id();
+    logged_position_ = position;
   }
-  if (at->index >= static_cast<uint32_t>(row_.findings_size())) {
+  if (at->index >= static_cast<uint32_t>(logged_row_.findings_size())) {
     return absl::DataLossError(absl::StrCat("findings: a row names finding ", at->index, " of partition ",
-                                            at->partition, " seq ", at->seq, ", which has ", row_.findings_size()));
+                                            at->partition, " seq ", at->seq, ", which has ",
+                                            logged_row_.findings_size()));
   }
-  *out = EventFindingRecord(row_, static_cast<int>(at->index), row_parts_->subject_id, at->partition, at->seq);
+  *out = EventFindingRecord(logged_row_, static_cast<int>(at->index), logged_subject_, at->partition, at->seq);
   return absl::OkStatus();
 }
 
 absl::StatusOr<bool> FindingRecords::ReadBySubject(std::string_view key, std::string_view value, uint32_t item,
                                                    pdl::v1::FindingRecord* out) {
-  if (!row_parts_.has_value() || row_position_.has_value() || row_key_ != key) {
-    row_position_.reset();
-    row_parts_ = rmkeys::ParseSubjectFindingKey(key);
-    if (!row_parts_.has_value()) return absl::DataLossError("findings_by_subject: malformed key");
-    row_key_ = std::string(key);
-    if (!row_parts_->index.has_value() && !row_.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      row_parts_.reset();
+  if (!subject_parts_.has_value() || subject_key_ != key) {
+    subject_parts_ = rmkeys::ParseSubjectFindingKey(key);
+    if (!subject_parts_.has_value()) return absl::DataLossError("findings_by_subject: malformed key");
+    subject_key_ = std::string(key);
+    if (!subject_parts_->index.has_value() &&
+        !subject_row_.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      subject_parts_.reset();
       return absl::DataLossError("findings_by_subject: row does not parse");
     }
   }
-  const rmkeys::SubjectFindingKeyParts& parts = *row_parts_;
+  const rmkeys::SubjectFindingKeyParts& parts = *subject_parts_;
   if (parts.index.has_value()) {
     if (item > 0) return false;
     if (absl::Status s = ParseRecord(value, out); !s.ok()) return s;
     return true;
   }
-  if (item == 0 && row_.findings_size() == 0) {
+  if (item == 0 && subject_row_.findings_size() == 0) {
     return absl::DataLossError("findings_by_subject: a row of a sealed event holds no findings");
   }
-  if (item >= static_cast<uint32_t>(row_.findings_size())) return false;
-  *out = EventFindingRecord(row_, static_cast<int>(item), parts.subject_id, parts.pos.partition, parts.pos.seq);
+  if (item >= static_cast<uint32_t>(subject_row_.findings_size())) return false;
+  *out = EventFindingRecord(subject_row_, static_cast<int>(item), parts.subject_id, parts.pos.partition,
+                            parts.pos.seq);
   return true;
 }
 

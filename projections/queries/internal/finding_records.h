@@ -47,12 +47,14 @@ class FindingRecords {
   const Store& store_;
   const rocksdb::Snapshot* snapshot_;
   std::string buffer_;
-  // The findings_by_subject row of a sealed event decoded last (ReadBySubject: its key; ReadByTime: the log
-  // position it was built for), with its key's parts.
-  std::string row_key_;
-  std::optional<std::pair<uint32_t, uint64_t>> row_position_;
-  std::optional<rmkeys::SubjectFindingKeyParts> row_parts_;
-  pdl::v1::EventFindingsRow row_;
+  // ReadByTime: the row built last from the log, the position it was built for and its event's subject.
+  std::optional<std::pair<uint32_t, uint64_t>> logged_position_;
+  std::string logged_subject_;
+  pdl::v1::EventFindingsRow logged_row_;
+  // ReadBySubject: the row decoded last, its key and the key's parts.
+  std::string subject_key_;
+  std::optional<rmkeys::SubjectFindingKeyParts> subject_parts_;
+  pdl::v1::EventFindingsRow subject_row_;
 };
 
 }  // namespace pdl::queries
