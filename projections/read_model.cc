@@ -10,10 +10,18 @@
 namespace pdl {
 
 void StagedRows::Put(Cf family, std::string_view key, std::string_view value) {
+  if (IsWriteOnlyInBatch(family)) {
+    written_[static_cast<int>(family)].push_back(Written{std::string(key), std::string(value)});
+    return;
+  }
   rows_[static_cast<int>(family)].insert_or_assign(std::string(key), Staged{std::string(value), nullptr});
 }
 
 void StagedRows::Delete(Cf family, std::string_view key) {
+  if (IsWriteOnlyInBatch(family)) {
+    written_[static_cast<int>(family)].push_back(Written{std::string(key), std::nullopt});
+    return;
+  }
   rows_[static_cast<int>(family)].insert_or_assign(std::string(key), Staged{std::nullopt, nullptr});
 }
 
@@ -48,6 +56,17 @@ StagedObject* StagedRows::FindObject(Cf family, std::string_view key) const {
 
 absl::Status StagedRows::AppendTo(const Store& store, rocksdb::WriteBatch* out) {
   for (int i = 0; i < static_cast<int>(Cf::kCount); ++i) {
+    auto& written = written_[i];
+    if (!written.empty()) {
+      // Stable: of two writes to one key, the later is appended after the earlier, and so wins.
+      std::stable_sort(written.begin(), written.end(), [](const Written& a, const Written& b) { return a.key < b.key; });
+      rocksdb::ColumnFamilyHandle* cf = store.cf(static_cast<Cf>(i));
+      for (const Written& row : written) {
+        rocksdb::Status s = row.value.has_value() ? out->Put(cf, row.key, *row.value) : out->Delete(cf, row.key);
+        if (!s.ok()) return FromRocks(s, absl::StrCat("staging ", Sv(CfName(static_cast<Cf>(i))), " rows"));
+      }
+      written.clear();
+    }
     auto& rows = rows_[i];
     if (rows.empty()) continue;
     std::vector<std::pair<const std::string, Staged>*> sorted;
@@ -73,7 +92,7 @@ absl::Status StagedRows::AppendTo(const Store& store, rocksdb::WriteBatch* out) 
 std::vector<Cf> StagedRows::families() const {
   std::vector<Cf> out;
   for (int i = 0; i < static_cast<int>(Cf::kCount); ++i) {
-    if (!rows_[i].empty()) out.push_back(static_cast<Cf>(i));
+    if (!rows_[i].empty() || !written_[i].empty()) out.push_back(static_cast<Cf>(i));
   }
   return out;
 }
@@ -81,14 +100,22 @@ std::vector<Cf> StagedRows::families() const {
 size_t StagedRows::size() const {
   size_t n = 0;
   for (const auto& rows : rows_) n += rows.size();
+  for (const auto& written : written_) n += written.size();
   return n;
 }
 
 void StagedRows::Clear() {
   for (auto& rows : rows_) rows.clear();
+  for (auto& written : written_) written.clear();
+}
+
+absl::Status BatchWriter::CheckReadable(Cf family) {
+  if (!IsWriteOnlyInBatch(family)) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat("the ", Sv(CfName(family)), " family is written, not read, while projecting"));
 }
 
 absl::StatusOr<std::optional<std::string>> BatchWriter::Get(Cf family, std::string_view key) const {
+  if (absl::Status s = CheckReadable(family); !s.ok()) return s;
   std::optional<std::string> staged;
   if (rows_ != nullptr && rows_->Find(family, key, &staged)) return staged;
   if (base_ != nullptr && base_->Find(family, key, &staged)) return staged;
@@ -97,6 +124,7 @@ absl::StatusOr<std::optional<std::string>> BatchWriter::Get(Cf family, std::stri
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> BatchWriter::Scan(Cf family, std::string_view from,
                                                                                     std::string_view to) const {
+  if (absl::Status s = CheckReadable(family); !s.ok()) return s;
   using Range = std::vector<std::pair<std::string, std::optional<std::string>>>;
   Range staged = rows_ != nullptr ? rows_->Range(family, from, to) : Range{};
   if (base_ != nullptr) {

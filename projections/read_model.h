@@ -48,24 +48,35 @@ class StagedObject {
   virtual const std::optional<std::string>& original() const = 0;
 };
 
+// Families that no judge or read model reads while projecting: their rows are only put and deleted by key (the
+// records of events, the findings). A batch's writes to them are kept in the order they come and sorted once when
+// the batch is written (no per-key map); BatchWriter refuses to read them.
+constexpr bool IsWriteOnlyInBatch(Cf family) {
+  return family == Cf::kFindings || family == Cf::kFindingsBySubject || family == Cf::kDisclosures ||
+         family == Cf::kDisclosuresByCategory || family == Cf::kTransfers || family == Cf::kConsents;
+}
+
 // The judge's and read models' writes of one batch, staged in memory: the last write of each key wins, and a
 // read sees it. A hot row (a subject's facts or holdings, a records-of-processing cell) touched by many events of
-// a batch is read from RocksDB once, kept decoded (Row), and written once, in key order.
+// a batch is read from RocksDB once, kept decoded (Row), and written once, in key order. Writes to a write-only
+// family (IsWriteOnlyInBatch) are not readable here: each is appended, in key order, in the order it was made.
 class StagedRows {
  public:
   void Put(Cf family, std::string_view key, std::string_view value);
   void Delete(Cf family, std::string_view key);
   void PutObject(Cf family, std::string_view key, std::unique_ptr<StagedObject> object);
   // Whether `key` is staged; if so `*value` is its value (std::nullopt for a staged delete, or for a decoded row
-  // that encodes to no row).
+  // that encodes to no row). Never for a write-only family.
   [[nodiscard]] bool Find(Cf family, std::string_view key, std::optional<std::string>* value) const;
   // The decoded row staged at `key`, or nullptr.
   StagedObject* FindObject(Cf family, std::string_view key) const;
   // Appends every staged write to `out`, family by family in key order. The rows stay readable as bytes: each
   // decoded row is encoded and released, so that afterwards the rows only answer reads (from any number of
-  // threads at once) — the base of the next batch while this one is written (BatchWriter).
+  // threads at once) — the base of the next batch while this one is written (BatchWriter). The writes to
+  // write-only families are released.
   [[nodiscard]] absl::Status AppendTo(const Store& store, rocksdb::WriteBatch* out);
-  // The staged writes of `family` with keys in [from, to), in key order (value std::nullopt for a delete).
+  // The staged writes of `family` with keys in [from, to), in key order (value std::nullopt for a delete); none
+  // for a write-only family.
   std::vector<std::pair<std::string, std::optional<std::string>>> Range(Cf family, std::string_view from,
                                                                         std::string_view to) const;
   // The families with staged writes.
@@ -78,11 +89,17 @@ class StagedRows {
     std::optional<std::string> value;
     std::unique_ptr<StagedObject> object;
   };
+  // A write to a write-only family; value std::nullopt for a delete.
+  struct Written {
+    std::string key;
+    std::optional<std::string> value;
+  };
   std::array<absl::flat_hash_map<std::string, Staged>, static_cast<int>(Cf::kCount)> rows_;
+  std::array<std::vector<Written>, static_cast<int>(Cf::kCount)> written_;
 };
 
 // Writes into the batch's staged rows; reads see them over `base` (the rows of the batch before, appended and
-// being written, or null) over the database.
+// being written, or null) over the database. Reads of a write-only family are INTERNAL errors.
 class BatchWriter {
  public:
   BatchWriter(const Store* store, StagedRows* rows, const StagedRows* base = nullptr)
@@ -109,6 +126,9 @@ class BatchWriter {
                                        std::optional<std::string> (*encode)(const T& row));
 
  private:
+  // INTERNAL for a write-only family (IsWriteOnlyInBatch): a read would miss the batch's own writes.
+  static absl::Status CheckReadable(Cf family);
+
   template <typename T>
   class Typed final : public StagedObject {
    public:

@@ -188,6 +188,45 @@ const pdl::v1::Holding* FindHolding(const pdl::v1::GetSubjectReportResponse& rep
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Staged rows.
+
+TEST_F(ReadModelsTest, WritesToWriteOnlyFamiliesKeepTheirOrderAndCannotBeReadBack) {
+  ASSERT_TRUE(IsWriteOnlyInBatch(Cf::kTransfers));
+  ASSERT_FALSE(IsWriteOnlyInBatch(Cf::kHoldings));
+  StagedRows rows;
+  BatchWriter batch(store_.get(), &rows);
+  batch.Put(Cf::kTransfers, "b", "1");
+  batch.Put(Cf::kTransfers, "a", "2");
+  batch.Delete(Cf::kTransfers, "b");
+  batch.Put(Cf::kTransfers, "c", "x");
+  batch.Put(Cf::kTransfers, "c", "y");
+  batch.Delete(Cf::kTransfers, "d");
+  batch.Put(Cf::kTransfers, "d", "z");
+  batch.Put(Cf::kHoldings, "k", "v");
+  EXPECT_EQ(rows.size(), 8u);
+  EXPECT_THAT(rows.families(), ElementsAre(Cf::kHoldings, Cf::kTransfers));
+
+  // A read would miss the batch's own writes, so there is none.
+  EXPECT_EQ(batch.Get(Cf::kTransfers, "a").status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(batch.Scan(Cf::kTransfers, "a", "z").status().code(), absl::StatusCode::kInternal);
+  auto holding = batch.Get(Cf::kHoldings, "k");
+  ASSERT_TRUE(holding.ok()) << holding.status();
+  EXPECT_EQ(*holding, std::optional<std::string>("v"));
+
+  // Written in key order; of two writes to one key, the later wins.
+  rocksdb::WriteBatch out;
+  ASSERT_TRUE(rows.AppendTo(*store_, &out).ok());
+  ASSERT_TRUE(store_->Write(&out).ok());
+  std::vector<std::pair<std::string, std::string>> stored;
+  auto it = store_->NewIterator(Cf::kTransfers);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) stored.emplace_back(it->key().ToString(), it->value().ToString());
+  EXPECT_THAT(stored, ElementsAre(std::pair<std::string, std::string>("a", "2"),
+                                  std::pair<std::string, std::string>("c", "y"),
+                                  std::pair<std::string, std::string>("d", "z")));
+  EXPECT_EQ(rows.size(), 1u);  // the holdings row stays readable as the next batch's base
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Holdings and retention due.
 
 TEST_F(ReadModelsTest, HoldingsOpenJoinAndCloseWithTheirTimes) {
