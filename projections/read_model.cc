@@ -9,12 +9,17 @@
 
 namespace pdl {
 
+void StagedRows::Stage(Cf family, std::string_view key, Staged staged) {
+  const auto [it, inserted] = rows_[static_cast<int>(family)].insert_or_assign(std::string(key), std::move(staged));
+  if (inserted && IsScannedInBatch(family)) keys_[static_cast<int>(family)].insert(it->first);
+}
+
 void StagedRows::Put(Cf family, std::string_view key, std::string_view value) {
   if (IsWriteOnlyInBatch(family)) {
     written_[static_cast<int>(family)].push_back(Written{std::string(key), std::string(value)});
     return;
   }
-  rows_[static_cast<int>(family)].insert_or_assign(std::string(key), Staged{std::string(value), nullptr});
+  Stage(family, key, Staged{std::string(value), nullptr});
 }
 
 void StagedRows::Delete(Cf family, std::string_view key) {
@@ -22,11 +27,11 @@ void StagedRows::Delete(Cf family, std::string_view key) {
     written_[static_cast<int>(family)].push_back(Written{std::string(key), std::nullopt});
     return;
   }
-  rows_[static_cast<int>(family)].insert_or_assign(std::string(key), Staged{std::nullopt, nullptr});
+  Stage(family, key, Staged{std::nullopt, nullptr});
 }
 
 void StagedRows::PutObject(Cf family, std::string_view key, std::unique_ptr<StagedObject> object) {
-  rows_[static_cast<int>(family)].insert_or_assign(std::string(key), Staged{std::nullopt, std::move(object)});
+  Stage(family, key, Staged{std::nullopt, std::move(object)});
 }
 
 bool StagedRows::Find(Cf family, std::string_view key, std::optional<std::string>* value) const {
@@ -40,9 +45,18 @@ bool StagedRows::Find(Cf family, std::string_view key, std::optional<std::string
 std::vector<std::pair<std::string, std::optional<std::string>>> StagedRows::Range(Cf family, std::string_view from,
                                                                                  std::string_view to) const {
   std::vector<std::pair<std::string, std::optional<std::string>>> out;
-  for (const auto& [key, staged] : rows_[static_cast<int>(family)]) {
+  const auto& rows = rows_[static_cast<int>(family)];
+  auto bytes = [](const Staged& staged) { return staged.object != nullptr ? staged.object->Encode() : staged.value; };
+  if (IsScannedInBatch(family)) {
+    const auto& keys = keys_[static_cast<int>(family)];
+    for (auto it = keys.lower_bound(Sv(from)); it != keys.end() && std::string_view(*it) < to; ++it) {
+      out.emplace_back(*it, bytes(rows.find(*it)->second));
+    }
+    return out;
+  }
+  for (const auto& [key, staged] : rows) {
     if (std::string_view(key) < from || std::string_view(key) >= to) continue;
-    out.emplace_back(key, staged.object != nullptr ? staged.object->Encode() : staged.value);
+    out.emplace_back(key, bytes(staged));
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;
@@ -106,6 +120,7 @@ size_t StagedRows::size() const {
 
 void StagedRows::Clear() {
   for (auto& rows : rows_) rows.clear();
+  for (auto& keys : keys_) keys.clear();
   for (auto& written : written_) written.clear();
 }
 

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -54,6 +55,14 @@ class StagedObject {
 constexpr bool IsWriteOnlyInBatch(Cf family) {
   return family == Cf::kFindings || family == Cf::kFindingsBySubject || family == Cf::kDisclosures ||
          family == Cf::kDisclosuresByCategory || family == Cf::kTransfers || family == Cf::kConsents;
+}
+
+// Families a read model scans (BatchWriter::Scan) while projecting: a subject's open holdings, the overdue sweeps.
+// Their staged keys are also kept in order, so that a scan costs what it returns rather than every row the batch
+// staged in the family (a batch of consent withdrawals scans once per event). Any family can be scanned; the
+// others are sorted when scanned.
+constexpr bool IsScannedInBatch(Cf family) {
+  return family == Cf::kHoldings || family == Cf::kRetentionOverdue || family == Cf::kRequestsOpen;
 }
 
 // The judge's and read models' writes of one batch, staged in memory: the last write of each key wins, and a
@@ -94,7 +103,12 @@ class StagedRows {
     std::string key;
     std::optional<std::string> value;
   };
+  // Stages `staged` at `key` of `family`, the last write of the key.
+  void Stage(Cf family, std::string_view key, Staged staged);
+
   std::array<absl::flat_hash_map<std::string, Staged>, static_cast<int>(Cf::kCount)> rows_;
+  // The keys of rows_[family] in order, for the families IsScannedInBatch.
+  std::array<absl::btree_set<std::string>, static_cast<int>(Cf::kCount)> keys_;
   std::array<std::vector<Written>, static_cast<int>(Cf::kCount)> written_;
 };
 

@@ -226,6 +226,39 @@ TEST_F(ReadModelsTest, WritesToWriteOnlyFamiliesKeepTheirOrderAndCannotBeReadBac
   EXPECT_EQ(rows.size(), 1u);  // the holdings row stays readable as the next batch's base
 }
 
+TEST_F(ReadModelsTest, ScansSeeTheBatchsRowsOverTheStoredOnesInKeyOrderWithinTheBounds) {
+  // Holdings keep their staged keys in order (IsScannedInBatch); records_of_processing is sorted when scanned.
+  ASSERT_TRUE(IsScannedInBatch(Cf::kHoldings));
+  ASSERT_FALSE(IsScannedInBatch(Cf::kRopa));
+  for (Cf family : {Cf::kHoldings, Cf::kRopa}) {
+    SCOPED_TRACE(CfName(family));
+    rocksdb::WriteBatch stored;
+    stored.Put(store_->cf(family), "a1", "s1");
+    stored.Put(store_->cf(family), "a3", "s3");
+    stored.Put(store_->cf(family), "a5", "s5");
+    ASSERT_TRUE(store_->Write(&stored).ok());
+    StagedRows base;
+    base.Put(family, "a5", "base5");
+    base.Put(family, "a6", "base6");
+    StagedRows rows;
+    BatchWriter batch(store_.get(), &rows, &base);
+    batch.Put(family, "a4", "n4");
+    batch.Put(family, "b1", "above");
+    batch.Put(family, "a2", "n2");
+    batch.Delete(family, "a3");
+    batch.Put(family, "a0", "below");
+    batch.Put(family, "a6", "n6");
+    auto scanned = batch.Scan(family, "a1", "b");
+    ASSERT_TRUE(scanned.ok()) << scanned.status();
+    using Row = std::pair<std::string, std::string>;
+    EXPECT_THAT(*scanned, ElementsAre(Row("a1", "s1"), Row("a2", "n2"), Row("a4", "n4"), Row("a5", "base5"),
+                                      Row("a6", "n6")));
+    auto inner = batch.Scan(family, "a2", "a4");
+    ASSERT_TRUE(inner.ok()) << inner.status();
+    EXPECT_THAT(*inner, ElementsAre(Row("a2", "n2")));
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Holdings and retention due.
 
