@@ -68,7 +68,8 @@ constexpr bool IsScannedInBatch(Cf family) {
 // The judge's and read models' writes of one batch, staged in memory: the last write of each key wins, and a
 // read sees it. A hot row (a subject's facts or holdings, a records-of-processing cell) touched by many events of
 // a batch is read from RocksDB once, kept decoded (Row), and written once, in key order. Writes to a write-only
-// family (IsWriteOnlyInBatch) are not readable here: each is appended, in key order, in the order it was made.
+// family (IsWriteOnlyInBatch) are not readable here: every one is written, in key order, and the writes to one key
+// in the order they were made (so the last wins).
 class StagedRows {
  public:
   void Put(Cf family, std::string_view key, std::string_view value);

@@ -217,12 +217,11 @@ TEST_F(ReadModelsTest, WritesToWriteOnlyFamiliesKeepTheirOrderAndCannotBeReadBac
   rocksdb::WriteBatch out;
   ASSERT_TRUE(rows.AppendTo(*store_, &out).ok());
   ASSERT_TRUE(store_->Write(&out).ok());
-  std::vector<std::pair<std::string, std::string>> stored;
+  using Row = std::pair<std::string, std::string>;
+  std::vector<Row> stored;
   auto it = store_->NewIterator(Cf::kTransfers);
   for (it->SeekToFirst(); it->Valid(); it->Next()) stored.emplace_back(it->key().ToString(), it->value().ToString());
-  EXPECT_THAT(stored, ElementsAre(std::pair<std::string, std::string>("a", "2"),
-                                  std::pair<std::string, std::string>("c", "y"),
-                                  std::pair<std::string, std::string>("d", "z")));
+  EXPECT_THAT(stored, ElementsAre(Row("a", "2"), Row("c", "y"), Row("d", "z")));
   EXPECT_EQ(rows.size(), 1u);  // the holdings row stays readable as the next batch's base
 }
 
