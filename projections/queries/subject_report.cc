@@ -249,14 +249,12 @@ absl::StatusOr<pdl::v1::GetSubjectReportResponse> GetSubjectReport(const Store& 
   queries::FindingRecords findings(store, snapshot);
   if (absl::Status s = Scan(store, snapshot, Cf::kFindingsBySubject, subject_prefix, TagUpper(subject_prefix, as_of),
                             [&](std::string_view key, std::string_view value) -> absl::Status {
+                              pdl::v1::FindingRecord record;
                               for (uint32_t item = 0;; ++item) {
-                                pdl::v1::FindingRecord* record = report.add_findings();
-                                auto found = findings.ReadBySubject(key, value, item, record);
+                                auto found = findings.ReadBySubject(key, value, item, &record);
                                 if (!found.ok()) return found.status();
-                                if (!*found) {
-                                  report.mutable_findings()->RemoveLast();
-                                  return absl::OkStatus();
-                                }
+                                if (!*found) return absl::OkStatus();
+                                *report.add_findings() = std::move(record);
                               }
                             });
       !s.ok()) {

@@ -10,7 +10,8 @@ absl::Status FindingsModel::Apply(const SealedEventView& sealed, BatchWriter& ba
   if (sealed.findings.empty()) return absl::OkStatus();
   const pdl::v1::PrivacyEvent& e = *sealed.event;
   const rmkeys::EventPos pos = rmrows::PosOf(sealed);
-  batch.Put(Cf::kFindingsBySubject, rmkeys::SubjectEventFindingsKey(e.subject().id(), pos), rmrows::Bytes(EventFindingsRowOf(sealed)));
+  batch.Put(Cf::kFindingsBySubject, rmkeys::SubjectEventFindingsKey(e.subject().id(), pos),
+            rmrows::Bytes(EventFindingsRowOf(sealed)));
   for (size_t i = 0; i < sealed.findings.size(); ++i) {
     const pdl::v1::Finding& finding = sealed.findings[i];
     batch.Put(Cf::kFindings,

@@ -11,7 +11,8 @@
 // rather than an event — retention.overdue, request.overdue — carry their record; read_models/internal/rows.h,
 // TimeDrivenFinding.) Rows never change (order-independent). Deterministic; not thread-safe (one thread at a time).
 
-#include <cstddef>
+#include <cstdint>
+#include <string_view>
 
 #include "pdl/v1/read_models.pb.h"
 #include "pdl/v1/sealed.pb.h"
