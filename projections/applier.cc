@@ -26,6 +26,10 @@ namespace {
 using pdl::v1::EventIdEntry;
 using pdl::v1::PartitionCursor;
 
+// A written batch's WriteBatch up to this size is kept for the next batch (a larger one is freed, so that one
+// unusual batch does not hold its memory for good).
+constexpr size_t kSpareBatchBytes = 64u << 20;
+
 std::string_view HeaderValue(const InputRecord& record, std::string_view key) {
   for (const auto& h : record.headers) {
     if (h.key == key) return h.value;
@@ -159,6 +163,7 @@ absl::StatusOr<merkle::TreeAppender> Applier::CommittedTree(uint32_t partition) 
 absl::StatusOr<PreparedBatch> Applier::Prepare(std::vector<InputRecord> records) {
   PreparedBatch prepared;
   prepared.records_ = records.size();
+  if (spare_batch_ != nullptr) prepared.batch_ = std::move(spare_batch_);
   if (in_flight_ != nullptr) prepared.model_base_ = in_flight_->batch.model_rows_;
   if (stage_ != nullptr) stage_->Begin(prepared.model_rows_.get(), prepared.model_base_.get());
   absl::Status sealed = PrepareRecords(std::move(records), prepared);
@@ -435,6 +440,11 @@ absl::Status Applier::Drain() {
   const Written result = in_flight_->written.get();
   if (result.durable) {
     for (const auto& [partition, cursor] : in_flight_->batch.cursors_) durable_cursors_[partition] = cursor;
+  }
+  std::unique_ptr<rocksdb::WriteBatch>& written = in_flight_->batch.batch_;
+  if (written != nullptr && written->GetDataSize() <= kSpareBatchBytes) {
+    written->Clear();  // keeps its buffer
+    spare_batch_ = std::move(written);
   }
   in_flight_.reset();
   if (!result.status.ok()) {

@@ -15,6 +15,7 @@
 #include "projections/node_state.h"
 #include "projections/store.h"
 #include "projections/tree_store.h"
+#include "rocksdb/write_batch.h"
 #include "tests/testing/event_builder.h"
 #include "tests/testing/temp_dir.h"
 
@@ -174,6 +175,53 @@ TEST_F(ApplierTest, AFreshClusterResumesAtOffsetZeroKeepingSeqsAndDedupe) {
   EXPECT_EQ(applier_->cursor(0).next_seq(), 3u);
   EXPECT_EQ(applier_->cursor(0).duplicates(), 1u);
   EXPECT_EQ(HistoryIds("s1").size(), 3u);
+}
+
+// The applier reuses the WriteBatch of a written batch for a later one: each write holds only its own batch's rows.
+TEST_F(ApplierTest, EachWriteHoldsOnlyItsOwnBatchsRowsWhenTheBufferIsReused) {
+  struct LogPuts : rocksdb::WriteBatch::Handler {
+    uint32_t log_cf = 0;
+    std::vector<std::string> keys;
+    rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice&) override {
+      if (cf == log_cf) keys.push_back(key.ToString());
+      return rocksdb::Status::OK();
+    }
+  };
+  Store* store = store_.get();
+  std::vector<std::vector<std::string>> written;  // the log keys of each write
+  auto applier = Applier::Create(store, "cluster-1", 3,
+                                 ApplierOptions{.write_for_testing = [&](rocksdb::WriteBatch* batch) -> absl::Status {
+                                   LogPuts puts;
+                                   puts.log_cf = store->cf(Cf::kLog)->GetID();
+                                   if (!batch->Iterate(&puts).ok()) return absl::InternalError("unreadable batch");
+                                   written.push_back(std::move(puts.keys));
+                                   return store->Write(batch);
+                                 }});
+  ASSERT_TRUE(applier.ok()) << applier.status();
+  // Four batches of 3, 2, 4 and 1 events in partition 0; the first two written before the next is prepared, the
+  // last two behind.
+  const std::vector<int> sizes = {3, 2, 4, 1};
+  int offset = 0;
+  for (size_t b = 0; b < sizes.size(); ++b) {
+    std::vector<InputRecord> records;
+    for (int i = 0; i < sizes[b]; ++i, ++offset) {
+      records.push_back(Record(testing::Collected(absl::StrCat("e", offset), "s1", kT0), 0, offset));
+    }
+    auto prepared = (*applier)->Prepare(std::move(records));
+    ASSERT_TRUE(prepared.ok()) << prepared.status();
+    absl::Status committed =
+        b < 2 ? (*applier)->Commit(std::move(*prepared)) : (*applier)->CommitBehind(std::move(*prepared), nullptr);
+    ASSERT_TRUE(committed.ok()) << committed;
+  }
+  ASSERT_TRUE((*applier)->Drain().ok());
+  ASSERT_EQ(written.size(), sizes.size());
+  uint64_t seq = 0;
+  for (size_t b = 0; b < sizes.size(); ++b) {
+    std::vector<std::string> expected;
+    for (int i = 0; i < sizes[b]; ++i) expected.push_back(keys::LogKey(0, seq++));
+    EXPECT_EQ(written[b], expected) << "write " << b;
+  }
+  EXPECT_EQ(HistoryIds("s1").size(), 10u);
 }
 
 TEST_F(ApplierTest, GapsAreRecordedAndStopThePartitionUntilAcknowledged) {
