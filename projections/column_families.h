@@ -34,8 +34,9 @@ enum class Cf : int {
   kRequestsByDue,         // due_at, subject, request_id -> RightsRequestRecord (all requests)
   kRequestsOpen,          // due_at, subject, request_id -> RightsRequestRecord (open requests only)
   kRopa,                  // event shape (kind, recipient category, destination, purposes, categories) -> RopaCell
-  kFindings,              // occurred_at, rule_id, severity, partition, seq, index -> "" (the record from the
-                          //   log) or a findings_by_subject key (a finding time raised)
+  kFindings,              // occurred_at, partition, seq -> FindingsAtRow (each finding's rule and severity; the
+                          //   records from the log); or + index -> the same, with a findings_by_subject key
+                          //   (a finding time raised)
   kFindingsBySubject,     // subject, occurred_at, partition, seq -> EventFindingsRow (the event's findings); or
                           //   + index -> FindingRecord (a finding time raised)
   kSubjectIndex,          // subject, tag, ... -> identity, kinds, policy versions, disclosures, transfers

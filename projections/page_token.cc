@@ -11,9 +11,9 @@
 namespace pdl {
 namespace {
 
-constexpr char kVersion = '\x02';
-// Versions whose tokens are recognised, and refused with kEarlierPageTokenReason.
-constexpr char kEarlierVersion = '\x01';
+constexpr char kVersion = '\x03';
+// Versions from 0x01 up to kVersion are recognised; the earlier ones are refused with kEarlierPageTokenReason.
+constexpr char kFirstVersion = '\x01';
 constexpr size_t kFingerprintBytes = 8;
 constexpr size_t kChecksumBytes = 8;
 constexpr size_t kMinTokenBytes = 1 + kFingerprintBytes + kChecksumBytes;
@@ -62,7 +62,7 @@ absl::StatusOr<PageCursor> DecodePageToken(std::string_view token, uint64_t expe
   const std::string_view body = std::string_view(raw).substr(0, raw.size() - kChecksumBytes);
   const auto digest = Sha256(body);
   if (std::memcmp(digest.data(), raw.data() + body.size(), kChecksumBytes) != 0) return Malformed();
-  if (body[0] == kEarlierVersion) return InvalidField(kField, kEarlierPageTokenReason);
+  if (body[0] >= kFirstVersion && body[0] < kVersion) return InvalidField(kField, kEarlierPageTokenReason);
   if (body[0] != kVersion) return Malformed();
 
   PageCursor cursor;

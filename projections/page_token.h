@@ -5,12 +5,13 @@
 //
 // A token carries a fingerprint of the request parameters (everything but page_size and page_token) and the
 // key to resume after. Layout before encoding:
-//   version (1 byte, 0x02) || request fingerprint (8 bytes, big-endian) || resume key (any length)
+//   version (1 byte, 0x03) || request fingerprint (8 bytes, big-endian) || resume key (any length)
 //   || checksum (first 8 bytes of SHA-256 over everything before it)
 // encoded as base64url without padding (RFC 4648 §5). Tokens are stable across processes and versions of ledgerd
 // that share the version byte, so a token from one replica works on another. The version changes whenever what
 // a resume key means changes: 0x02 came with the lists that resume inside a row (a row key and an item index,
-// queries/internal/paging.h); a token of version 0x01 is refused rather than resumed at the wrong place.
+// queries/internal/paging.h), 0x03 with one findings row per event (read-model layout 8); a token of an earlier
+// version is refused rather than resumed at the wrong place.
 //
 // The checksum detects corruption, not forgery: a caller can build a token for its own request. Queries must
 // therefore bound their scan by the request's own range and treat resume_after only as a position inside it.

@@ -53,9 +53,10 @@ struct RebuildResult {
 // periods keyed after the open sets, retention_overdue; 3: a findings row holds the key of its findings_by_subject
 // row instead of a copy of the record; rights requests due by the response deadline of the judging policy; 4: the
 // findings of a sealed event are keys only, their records read from the log; 5: one findings_by_subject row per
-// event; 6: that row holds the event's id, action and time; 7: and its findings), so that a data directory of an
-// earlier build gets its read models rebuilt from the log instead of being misread.
-inline constexpr int kReadModelLayout = 7;
+// event; 6: that row holds the event's id, action and time; 7: and its findings; 8: one findings row per event,
+// keyed by time and position, with the rule and severity of each finding), so that a data directory of an earlier
+// build gets its read models rebuilt from the log instead of being misread.
+inline constexpr int kReadModelLayout = 8;
 
 // On start: the layout recorded in the store (the default family) differs from kReadModelLayout, or none is
 // recorded while the log holds records (a store of a build before layouts were recorded) -> rebuilds the read

@@ -1,7 +1,8 @@
-// ListFindings: a time-range scan of `findings` — rule and severity filtered on its keys, each row that passes
-// followed to the FindingRecord it names (the sealed log record, or `findings_by_subject` for a finding time
-// raised), in the same snapshot — or of one subject's `findings_by_subject`, each row's findings filtered on the
-// records (a page may end inside the findings of one event).
+// ListFindings: a time-range scan of `findings` — rule and severity filtered on each row's items (an event's
+// findings, or one finding time raised), each item that passes followed to the FindingRecord it names (the sealed
+// log record, or `findings_by_subject` for a finding time raised), in the same snapshot — or of one subject's
+// `findings_by_subject`, each row's findings filtered on the records. Either way a page may end inside the
+// findings of one event.
 
 #include <memory>
 
@@ -52,23 +53,22 @@ absl::StatusOr<pdl::v1::ListFindingsResponse> ListFindings(const Store& store,
   pdl::v1::FindingRecord record;
   absl::StatusOr<std::string> next;
   if (scan.family == Cf::kFindings) {
-    // Rule and severity are in the key: only the rows that pass are read further.
-    next = queries::PagedScan(
-        store, scan, [&](std::string_view key, std::string_view value, bool add) -> absl::StatusOr<bool> {
-          std::string_view rest = key;
-          int64_t micros = 0;
-          std::string rule;
-          uint32_t severity = 0;
-          if (!keys::ConsumeI64(&rest, &micros) || !keys::ConsumeString(&rest, &rule) ||
-              !keys::ConsumeU32(&rest, &severity)) {
-            return absl::DataLossError("findings: malformed key");
-          }
-          if (!passes(rule, static_cast<int>(severity))) return false;
-          if (add) {
-            if (absl::Status s = records.ReadByTime(key, value, response.add_findings()); !s.ok()) return s;
-          }
-          return true;
-        });
+    // Rule and severity are in the row: only the findings that pass are read further.
+    next = queries::PagedItemScan(store, scan,
+                                  [&](std::string_view key, std::string_view value, uint32_t item,
+                                      bool add) -> absl::StatusOr<std::optional<bool>> {
+                                    auto tag = records.TagByTime(key, value, item);
+                                    if (!tag.ok()) return tag.status();
+                                    if (*tag == nullptr) return std::nullopt;
+                                    if (!passes((*tag)->rule_id(), (*tag)->severity())) return false;
+                                    if (add) {
+                                      if (absl::Status s = records.ReadByTime(item, response.add_findings());
+                                          !s.ok()) {
+                                        return s;
+                                      }
+                                    }
+                                    return true;
+                                  });
   } else {
     next = queries::PagedItemScan(store, scan,
                                   [&](std::string_view key, std::string_view value, uint32_t item,

@@ -12,13 +12,13 @@ absl::Status FindingsModel::Apply(const SealedEventView& sealed, BatchWriter& ba
   const rmkeys::EventPos pos = rmrows::PosOf(sealed);
   batch.Put(Cf::kFindingsBySubject, rmkeys::SubjectEventFindingsKey(e.subject().id(), pos),
             rmrows::Bytes(EventFindingsRowOf(sealed)));
-  for (size_t i = 0; i < sealed.findings.size(); ++i) {
-    const pdl::v1::Finding& finding = sealed.findings[i];
-    batch.Put(Cf::kFindings,
-              rmkeys::FindingKey(pos.micros, finding.rule_id(), static_cast<uint32_t>(finding.severity()),
-                                 pos.partition, pos.seq, static_cast<uint32_t>(i)),
-              "");
+  pdl::v1::FindingsAtRow tags;
+  for (const pdl::v1::Finding& finding : sealed.findings) {
+    pdl::v1::FindingTag* tag = tags.add_findings();
+    tag->set_rule_id(finding.rule_id());
+    tag->set_severity(finding.severity());
   }
+  batch.Put(Cf::kFindings, rmkeys::EventFindingsKey(pos), rmrows::Bytes(tags));
   return absl::OkStatus();
 }
 

@@ -5,9 +5,10 @@
 // sealed record), in two families: `findings_by_subject` holds one row per event with findings, keyed (subject,
 // occurred_at, partition, seq), valued EventFindingsRow (the findings with the event's id, action and time, its
 // policy version and recorded_at) — the subject report and ListFindings for one subject read its items, one per
-// finding — and `findings` one row per finding, keyed (occurred_at, rule_id, severity, partition, seq, index),
-// with an empty value — ListFindings over time filters rule and severity on the key and builds the record from
-// the sealed record at (partition, seq). EventFindingRecord builds a record either way. (Findings that time raises
+// finding — and `findings` one row per event too, keyed (occurred_at, partition, seq), valued FindingsAtRow (the
+// rule and severity of each finding, in the sealed record's order) — ListFindings over time filters rule and
+// severity on those and builds the record of a finding that passes from the sealed record at (partition, seq).
+// EventFindingRecord builds a record either way. (Findings that time raises
 // rather than an event — retention.overdue, request.overdue — carry their record; read_models/internal/rows.h,
 // TimeDrivenFinding.) Rows never change (order-independent). Deterministic; not thread-safe (one thread at a time).
 

@@ -111,14 +111,14 @@ std::string RopaShapeKey(std::string_view subject_kind, std::string_view recipie
   return key;
 }
 
-std::string FindingKey(int64_t micros, std::string_view rule_id, uint32_t severity, uint32_t partition, uint64_t seq,
-                       uint32_t index) {
+std::string EventFindingsKey(const EventPos& pos) {
   std::string key;
-  keys::AppendI64(&key, micros);
-  keys::AppendString(&key, rule_id);
-  keys::AppendU32(&key, severity);
-  keys::AppendU32(&key, partition);
-  keys::AppendU64(&key, seq);
+  AppendPos(&key, pos);
+  return key;
+}
+
+std::string TimeFindingKey(const EventPos& pos, uint32_t index) {
+  std::string key = EventFindingsKey(pos);
   keys::AppendU32(&key, index);
   return key;
 }
@@ -136,16 +136,17 @@ std::string SubjectEventFindingsKey(std::string_view subject_id, const EventPos&
   return key;
 }
 
-std::optional<FindingSuffix> FindingSuffixOf(std::string_view key) {
-  constexpr size_t kSize = 4 + 8 + 4;
-  if (key.size() < kSize) return std::nullopt;
-  std::string_view rest = key.substr(key.size() - kSize);
-  FindingSuffix suffix;
-  if (!keys::ConsumeU32(&rest, &suffix.partition) || !keys::ConsumeU64(&rest, &suffix.seq) ||
-      !keys::ConsumeU32(&rest, &suffix.index)) {
+std::optional<FindingKeyParts> ParseFindingKey(std::string_view key) {
+  FindingKeyParts parts;
+  if (!keys::ConsumeI64(&key, &parts.pos.micros) || !keys::ConsumeU32(&key, &parts.pos.partition) ||
+      !keys::ConsumeU64(&key, &parts.pos.seq)) {
     return std::nullopt;
   }
-  return suffix;
+  if (key.empty()) return parts;
+  uint32_t index = 0;
+  if (!keys::ConsumeU32(&key, &index) || !key.empty()) return std::nullopt;
+  parts.index = index;
+  return parts;
 }
 
 std::optional<SubjectFindingKeyParts> ParseSubjectFindingKey(std::string_view key) {

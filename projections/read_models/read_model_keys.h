@@ -69,20 +69,20 @@ std::string RopaShapeKey(std::string_view subject_kind, std::string_view recipie
                          std::string_view destination, const std::vector<std::string>& purposes,
                          const std::vector<std::string>& categories);
 
-// findings: occurred_at, rule_id, severity, partition, seq, index of the finding in its event.
-std::string FindingKey(int64_t micros, std::string_view rule_id, uint32_t severity, uint32_t partition, uint64_t seq,
-                       uint32_t index);
+// findings: occurred_at, partition, seq — one row for the findings of a sealed event — or instant, partition, seq,
+// index — a finding time raised (TimeDrivenFinding), after the event row at the same instant.
+std::string EventFindingsKey(const EventPos& pos);
+std::string TimeFindingKey(const EventPos& pos, uint32_t index);
 // findings_by_subject: subject, occurred_at, partition, seq — one row for the findings of a sealed event — or
 // subject, occurred_at, partition, seq, index — a finding time raised (TimeDrivenFinding).
 std::string SubjectEventFindingsKey(std::string_view subject_id, const EventPos& pos);
 std::string SubjectFindingKey(std::string_view subject_id, const EventPos& pos, uint32_t index);
-// The partition, seq and index that end a findings key; nullopt when `key` is too short to hold them.
-struct FindingSuffix {
-  uint32_t partition = 0;
-  uint64_t seq = 0;
-  uint32_t index = 0;
+// A findings key, decoded (index set for a finding time raised); nullopt when it does not decode.
+struct FindingKeyParts {
+  EventPos pos;
+  std::optional<uint32_t> index;
 };
-std::optional<FindingSuffix> FindingSuffixOf(std::string_view key);
+std::optional<FindingKeyParts> ParseFindingKey(std::string_view key);
 // A findings_by_subject key, decoded (index set for a finding time raised); nullopt when it does not decode.
 struct SubjectFindingKeyParts {
   std::string subject_id;

@@ -81,7 +81,7 @@ TEST(PageTokenTest, TokenIsUnpaddedBase64UrlOfTheDocumentedLayout) {
   EXPECT_EQ(token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
             std::string::npos)
       << token;
-  EXPECT_EQ(token, Base64Url(RawToken('\x02', kFingerprint, "\xfb\xff\xfe resume"s)));
+  EXPECT_EQ(token, Base64Url(RawToken('\x03', kFingerprint, "\xfb\xff\xfe resume"s)));
 }
 
 TEST(PageTokenTest, TokensAreDeterministic) {
@@ -121,11 +121,11 @@ TEST(PageTokenTest, MalformedTokensAreRejected) {
       {"last four characters dropped", good.substr(0, good.size() - 4)},
       {"character appended", good + "A"},
       {"empty after decoding", Base64Url("")},
-      {"shorter than header and checksum", Base64Url(RawToken('\x02', kFingerprint, "").substr(0, 16))},
+      {"shorter than header and checksum", Base64Url(RawToken('\x03', kFingerprint, "").substr(0, 16))},
       {"checksum zeroed", Base64Url(RawOf(good).substr(0, RawOf(good).size() - 8) + std::string(8, '\0'))},
-      {"unknown version", Base64Url(RawToken('\x03', kFingerprint, "acct-42"))},
+      {"unknown version", Base64Url(RawToken('\x04', kFingerprint, "acct-42"))},
       {"version zero", Base64Url(RawToken('\x00', kFingerprint, "acct-42"))},
-      {"longer than the limit", Base64Url(RawToken('\x02', kFingerprint, std::string(7000, 'k')))},
+      {"longer than the limit", Base64Url(RawToken('\x03', kFingerprint, std::string(7000, 'k')))},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -134,12 +134,16 @@ TEST(PageTokenTest, MalformedTokensAreRejected) {
 }
 
 TEST(PageTokenTest, TokenOfAnEarlierVersionIsRefusedWithItsOwnReason) {
-  // The resume keys of version 0x01 named rows; those of 0x02 may name an item inside a row. An intact 0x01
-  // token is not read as a position of the current layout.
-  const std::string earlier = Base64Url(RawToken('\x01', kFingerprint, "acct-42"));
-  EXPECT_TRUE(IsPageTokenError(DecodePageToken(earlier, kFingerprint).status(), kEarlierPageTokenReason));
-  EXPECT_TRUE(IsPageTokenError(DecodePageToken(earlier, kFingerprint + 1).status(), kEarlierPageTokenReason));
-  EXPECT_TRUE(DecodePageToken(Base64Url(RawToken('\x02', kFingerprint, "acct-42")), kFingerprint).ok());
+  // The resume keys of version 0x01 named rows; those of 0x02 may name an item inside a row, and the findings over
+  // time were one row per finding; since 0x03 they are one row per event. An intact token of an earlier version
+  // is not read as a position of the current layout.
+  for (char version : {'\x01', '\x02'}) {
+    SCOPED_TRACE(static_cast<int>(version));
+    const std::string earlier = Base64Url(RawToken(version, kFingerprint, "acct-42"));
+    EXPECT_TRUE(IsPageTokenError(DecodePageToken(earlier, kFingerprint).status(), kEarlierPageTokenReason));
+    EXPECT_TRUE(IsPageTokenError(DecodePageToken(earlier, kFingerprint + 1).status(), kEarlierPageTokenReason));
+  }
+  EXPECT_TRUE(DecodePageToken(Base64Url(RawToken('\x03', kFingerprint, "acct-42")), kFingerprint).ok());
 }
 
 TEST(PageTokenTest, EveryFlippedBitIsRejected) {

@@ -976,8 +976,33 @@ TEST_F(ReadModelsTest, FindingsByTimeRuleSeverityAndSubject) {
   pdl::v1::ListFindingsRequest request;
   EXPECT_THAT(list(request), ElementsAre("x1:transfer.no_mechanism", "x2:purpose.undeclared",
                                          "x2:transfer.no_mechanism", "x3:purpose.undeclared"));
+  // A page of one finding at a time: the pages resume inside x2's row.
+  {
+    pdl::v1::ListFindingsRequest paged;
+    paged.set_page_size(1);
+    std::vector<std::string> items;
+    int pages = 0;
+    do {
+      auto r = ListFindings(*store_, paged);
+      ASSERT_TRUE(r.ok()) << r.status();
+      ++pages;
+      for (const auto& f : r->findings()) items.push_back(absl::StrCat(f.event().event_id(), ":", f.rule_id()));
+      paged.set_page_token(r->next_page_token());
+    } while (!paged.page_token().empty());
+    EXPECT_THAT(items, ElementsAre("x1:transfer.no_mechanism", "x2:purpose.undeclared", "x2:transfer.no_mechanism",
+                                   "x3:purpose.undeclared"));
+    EXPECT_EQ(pages, 4);
+  }
   request.set_rule_id("purpose.undeclared");
   EXPECT_THAT(list(request), ElementsAre("x2:purpose.undeclared", "x3:purpose.undeclared"));
+  request.set_rule_id("transfer.no_mechanism");
+  request.set_page_size(1);
+  auto second = ListFindings(*store_, request);
+  ASSERT_TRUE(second.ok()) << second.status();
+  request.set_page_token(second->next_page_token());
+  EXPECT_THAT(list(request), ElementsAre("x2:transfer.no_mechanism"));  // the second item of x2's row
+  request.clear_page_token();
+  request.clear_page_size();
   request.clear_rule_id();
   request.set_min_severity(pdl::v1::SEVERITY_HIGH);
   EXPECT_THAT(list(request), ElementsAre("x1:transfer.no_mechanism", "x2:transfer.no_mechanism"));
@@ -1005,18 +1030,25 @@ TEST_F(ReadModelsTest, FindingsByTimeRuleSeverityAndSubject) {
   ASSERT_EQ(report.findings_size(), 1);
   EXPECT_EQ(report.findings(0).rule_id(), "transfer.no_mechanism");
 
-  // One row per event by subject holding the event's findings, and one row per finding by time with an empty
-  // value: ListFindings over time builds each record from the sealed record the key names (so a missing record
-  // is data loss, not a silently shorter list), while the subject report reads only the subject's rows.
-  int by_time = 0;
+  // One row per event by subject holding the event's findings, and one row per event by time holding only each
+  // finding's rule and severity: ListFindings over time builds each record from the sealed record the key names
+  // (so a missing record is data loss, not a silently shorter list), while the subject report reads only the
+  // subject's rows.
+  std::vector<std::string> by_time;
   std::vector<std::string> by_subject;
-  std::optional<rmkeys::FindingSuffix> first;
+  std::optional<rmkeys::FindingKeyParts> first;
   {
     auto it = store_->NewIterator(Cf::kFindings);
-    for (it->SeekToFirst(); it->Valid(); it->Next(), ++by_time) {
-      EXPECT_TRUE(it->value().empty()) << "findings row " << by_time << " holds a copy";
-      auto at = rmkeys::FindingSuffixOf(it->key().ToString());
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto at = rmkeys::ParseFindingKey(it->key().ToString());
       ASSERT_TRUE(at.has_value());
+      EXPECT_FALSE(at->index.has_value());
+      pdl::v1::FindingsAtRow row;
+      ASSERT_TRUE(row.ParseFromString(it->value().ToString()));
+      EXPECT_TRUE(row.subject_key().empty());
+      std::string tags;
+      for (const auto& tag : row.findings()) absl::StrAppend(&tags, "|", tag.rule_id(), "/", tag.severity());
+      by_time.push_back(tags);
       if (!first.has_value()) first = at;
     }
   }
@@ -1031,11 +1063,24 @@ TEST_F(ReadModelsTest, FindingsByTimeRuleSeverityAndSubject) {
       by_subject.push_back(absl::StrCat(parts->subject_id, ":", row.event_id(), ":", row.findings_size()));
     }
   }
-  EXPECT_EQ(by_time, 4);
+  EXPECT_THAT(by_time, ElementsAre("|transfer.no_mechanism/4", "|purpose.undeclared/3|transfer.no_mechanism/4",
+                                   "|purpose.undeclared/2"));
   EXPECT_THAT(by_subject, ElementsAre("s1:x1:1", "s1:x3:1", "s2:x2:2"));
   ASSERT_TRUE(first.has_value());
+  // A row whose rule is not the sealed record's finding is data loss, not a finding under another rule.
+  const std::string first_key = rmkeys::EventFindingsKey(first->pos);
+  std::string kept;
+  ASSERT_TRUE(store_->db()->Get(rocksdb::ReadOptions(), store_->cf(Cf::kFindings), first_key, &kept).ok());
+  pdl::v1::FindingsAtRow forged;
+  forged.add_findings()->set_rule_id("purpose.undeclared");
+  forged.mutable_findings(0)->set_severity(pdl::v1::SEVERITY_HIGH);
+  ASSERT_TRUE(store_->db()->Put(rocksdb::WriteOptions(), store_->cf(Cf::kFindings), first_key,
+                                forged.SerializeAsString()).ok());
+  EXPECT_EQ(ListFindings(*store_, pdl::v1::ListFindingsRequest()).status().code(), absl::StatusCode::kDataLoss);
+  ASSERT_TRUE(store_->db()->Put(rocksdb::WriteOptions(), store_->cf(Cf::kFindings), first_key, kept).ok());
+  EXPECT_TRUE(ListFindings(*store_, pdl::v1::ListFindingsRequest()).ok());
   rocksdb::WriteBatch lose;
-  lose.Delete(store_->cf(Cf::kLog), keys::LogKey(first->partition, first->seq));
+  lose.Delete(store_->cf(Cf::kLog), keys::LogKey(first->pos.partition, first->pos.seq));
   ASSERT_TRUE(store_->Write(&lose).ok());
   EXPECT_EQ(ListFindings(*store_, pdl::v1::ListFindingsRequest()).status().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(Report("s1", Utc(2024, 1, 1)).findings_size(), 2);

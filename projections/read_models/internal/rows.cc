@@ -114,8 +114,7 @@ void TimeDrivenFinding(BatchWriter& batch, const pdl::v1::Finding& finding, std:
                        const pdl::v1::EventRef& event, pdl::v1::EventAction action, std::string_view policy_version,
                        uint32_t index, bool put) {
   const rmkeys::EventPos pos{at, event.partition(), event.seq()};
-  const std::string key = rmkeys::FindingKey(at, finding.rule_id(), static_cast<uint32_t>(finding.severity()),
-                                             pos.partition, pos.seq, index);
+  const std::string key = rmkeys::TimeFindingKey(pos, index);
   const std::string subject_key = rmkeys::SubjectFindingKey(subject_id, pos, index);
   if (!put) {
     batch.Delete(Cf::kFindings, key);
@@ -132,7 +131,12 @@ void TimeDrivenFinding(BatchWriter& batch, const pdl::v1::Finding& finding, std:
   record.set_action(action);
   record.set_policy_version(std::string(policy_version));
   batch.Put(Cf::kFindingsBySubject, subject_key, Bytes(record));
-  batch.Put(Cf::kFindings, key, subject_key);
+  pdl::v1::FindingsAtRow row;
+  pdl::v1::FindingTag* tag = row.add_findings();
+  tag->set_rule_id(finding.rule_id());
+  tag->set_severity(finding.severity());
+  row.set_subject_key(subject_key);
+  batch.Put(Cf::kFindings, key, Bytes(row));
 }
 
 }  // namespace pdl::rmrows

@@ -85,9 +85,9 @@ std::optional<std::pair<std::string, std::string>> SweepRange(const LogClock& cl
 
 // Puts (or, with put false, deletes) a finding a read model derives from time passing rather than from one event
 // (retention.overdue, request.overdue): a FindingRecord at `at` about `subject_id`, referring to `event` (the
-// event that started the clock), in `findings_by_subject` and, as a reference to that row, in `findings`
-// (findings.h). `index` tells apart the findings of one event; such findings use indexes with the top bit set
-// (sealed findings count from 0). `policy_version`: the version whose rules set the instant.
+// event that started the clock), in `findings_by_subject` and, as its rule and severity with a reference to that
+// row, in `findings` (findings.h). `index` tells apart the findings of one event; such findings use indexes with
+// the top bit set (sealed findings count from 0). `policy_version`: the version whose rules set the instant.
 void TimeDrivenFinding(BatchWriter& batch, const pdl::v1::Finding& finding, std::string_view subject_id, int64_t at,
                        const pdl::v1::EventRef& event, pdl::v1::EventAction action, std::string_view policy_version,
                        uint32_t index, bool put);
