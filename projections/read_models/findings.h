@@ -8,9 +8,9 @@
 // finding — and `findings` one row per event too, keyed (occurred_at, partition, seq), valued FindingsAtRow (the
 // rule and severity of each finding, in the sealed record's order) — ListFindings over time filters rule and
 // severity on those and builds the record of a finding that passes from the sealed record at (partition, seq).
-// EventFindingRecord builds a record either way. (Findings that time raises
-// rather than an event — retention.overdue, request.overdue — carry their record; read_models/internal/rows.h,
-// TimeDrivenFinding.) Rows never change (order-independent). Deterministic; not thread-safe (one thread at a time).
+// EventFindingRecord builds a record either way. (Findings that time raises rather than an event —
+// retention.overdue, request.overdue — carry their record; read_models/internal/rows.h, TimeDrivenFinding.) Rows
+// never change (order-independent). Deterministic; not thread-safe (one thread at a time).
 
 #include <cstdint>
 #include <string_view>
