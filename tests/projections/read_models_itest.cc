@@ -121,6 +121,27 @@ class ReadModelsTest : public ::testing::Test {
     return report.ok() ? *report : pdl::v1::GetSubjectReportResponse();
   }
 
+  // Every page of ListFindings for `request` in pages of `page_size` (at most 10 pages): each finding as
+  // "event_id:rule_id"; *page_count, when given, is set to the pages read.
+  std::vector<std::string> FindingPages(pdl::v1::ListFindingsRequest request, int page_size,
+                                        int* page_count = nullptr) {
+    request.set_page_size(page_size);
+    std::vector<std::string> out;
+    int page = 0;
+    while (page < 10) {
+      auto r = ListFindings(*store_, request);
+      EXPECT_TRUE(r.ok()) << r.status();
+      if (!r.ok()) break;
+      ++page;
+      EXPECT_LE(r->findings_size(), page_size == 0 ? 100 : page_size);
+      for (const auto& f : r->findings()) out.push_back(absl::StrCat(f.event().event_id(), ":", f.rule_id()));
+      if (r->next_page_token().empty()) break;
+      request.set_page_token(r->next_page_token());
+    }
+    if (page_count != nullptr) *page_count = page;
+    return out;
+  }
+
   // Removes every row of `family` (to prove a query does not read it).
   void Wipe(Cf family) {
     rocksdb::WriteBatch batch;
@@ -978,19 +999,10 @@ TEST_F(ReadModelsTest, FindingsByTimeRuleSeverityAndSubject) {
                                          "x2:transfer.no_mechanism", "x3:purpose.undeclared"));
   // A page of one finding at a time: the pages resume inside x2's row.
   {
-    pdl::v1::ListFindingsRequest paged;
-    paged.set_page_size(1);
-    std::vector<std::string> items;
     int pages = 0;
-    do {
-      auto r = ListFindings(*store_, paged);
-      ASSERT_TRUE(r.ok()) << r.status();
-      ++pages;
-      for (const auto& f : r->findings()) items.push_back(absl::StrCat(f.event().event_id(), ":", f.rule_id()));
-      paged.set_page_token(r->next_page_token());
-    } while (!paged.page_token().empty());
-    EXPECT_THAT(items, ElementsAre("x1:transfer.no_mechanism", "x2:purpose.undeclared", "x2:transfer.no_mechanism",
-                                   "x3:purpose.undeclared"));
+    EXPECT_THAT(FindingPages(pdl::v1::ListFindingsRequest(), 1, &pages),
+                ElementsAre("x1:transfer.no_mechanism", "x2:purpose.undeclared", "x2:transfer.no_mechanism",
+                            "x3:purpose.undeclared"));
     EXPECT_EQ(pages, 4);
   }
   request.set_rule_id("purpose.undeclared");
@@ -1099,18 +1111,7 @@ TEST_F(ReadModelsTest, FindingsOfOneSubjectPageInsideAnEvent) {
          UsedFor("b", "s1", Utc(2023, 1, 3), "crm", {"user.name"}, {"marketing"})});
   auto pages = [&](pdl::v1::ListFindingsRequest request, int page_size) {
     request.set_subject_id("s1");
-    request.set_page_size(page_size);
-    std::vector<std::string> out;
-    for (int page = 0; page < 10; ++page) {
-      auto r = ListFindings(*store_, request);
-      EXPECT_TRUE(r.ok()) << r.status();
-      if (!r.ok()) break;
-      EXPECT_LE(r->findings_size(), page_size == 0 ? 100 : page_size);
-      for (const auto& f : r->findings()) out.push_back(absl::StrCat(f.event().event_id(), ":", f.rule_id()));
-      if (r->next_page_token().empty()) break;
-      request.set_page_token(r->next_page_token());
-    }
-    return out;
+    return FindingPages(std::move(request), page_size);
   };
   const std::vector<std::string> all = {"a:purpose.undeclared", "a:category.undeclared", "a:transfer.no_mechanism",
                                         "b:consent.missing", "b:purpose.undeclared"};
