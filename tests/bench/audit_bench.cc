@@ -12,9 +12,15 @@
 //   - GetRecordsOfProcessing (every page) over the N mixed events;
 //   - ListTransfers for one destination and one month (every page of 1,000) over the N mixed events;
 //   - ListFindings for one rule and one month (every page of 1,000) over the N mixed events;
-//   - RebuildReadModels over the N mixed events, and whether the digest is unchanged.
+//   - RebuildReadModels over the N mixed events, and whether the digest is unchanged;
+//   - with --per-model-events M, a second table: the first M events of ingest_bench's generator sealed with nothing,
+//     the judge alone and every read model, with the process's CPU time per event and the bytes each family is
+//     written per event (keys and values, as the WriteBatches hold them).
+
+#include <sys/resource.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -29,10 +35,12 @@
 #include "ledger/policy/policy_yaml.h"
 #include "projections/applier.h"
 #include "projections/audit_queries.h"
+#include "projections/column_families.h"
 #include "projections/policy_judge.h"
 #include "projections/read_models/all.h"
 #include "projections/rebuild.h"
 #include "projections/store.h"
+#include "rocksdb/write_batch.h"
 #include "tests/testing/event_builder.h"
 #include "tests/testing/scenario_builder.h"
 #include "tests/testing/temp_dir.h"
@@ -127,20 +135,64 @@ std::vector<std::vector<InputRecord>> Batches(const std::vector<pdl::v1::Privacy
   return batches;
 }
 
+// CPU time (user + system) of every thread of the process so far, in seconds.
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// Bytes (key + value; key only for a delete) each family is written, as a WriteBatch holds them.
+using FamilyBytes = std::array<uint64_t, static_cast<size_t>(Cf::kCount)>;
+
+class ByteCounter final : public rocksdb::WriteBatch::Handler {
+ public:
+  explicit ByteCounter(FamilyBytes* bytes) : bytes_(bytes) {}
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice& value) override {
+    return Add(cf, key.size() + value.size());
+  }
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override { return Add(cf, key.size()); }
+  rocksdb::Status SingleDeleteCF(uint32_t cf, const rocksdb::Slice& key) override { return Add(cf, key.size()); }
+  rocksdb::Status DeleteRangeCF(uint32_t cf, const rocksdb::Slice& from, const rocksdb::Slice& to) override {
+    return Add(cf, from.size() + to.size());
+  }
+  rocksdb::Status MergeCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice& value) override {
+    return Add(cf, key.size() + value.size());
+  }
+
+ private:
+  // Column family ids follow the order of the descriptors Store::Open gives RocksDB: the order of Cf.
+  rocksdb::Status Add(uint32_t cf, size_t n) {
+    if (cf >= bytes_->size()) return rocksdb::Status::InvalidArgument("unknown column family");
+    (*bytes_)[cf] += n;
+    return rocksdb::Status::OK();
+  }
+  FamilyBytes* bytes_;
+};
+
+struct Sealing {
+  double rate = 0;           // events/s; 0 on failure
+  double cpu_us = 0;         // CPU time of the process per event, in µs
+  FamilyBytes bytes{};       // per family, when counted
+};
+
 // Seals `events` into a fresh store at `path` with the read models named in `only` (all when empty, none when
 // !with_models), on their own thread unless `models_inline`, each batch written behind the next one's preparation
-// (as ledgerd does) unless `write_through`; returns events/s (0 on failure).
-double Seal(const std::string& path, const std::vector<pdl::v1::PrivacyEvent>& events, bool with_models,
-            std::unique_ptr<Store>* keep = nullptr, std::string_view only = "", bool models_inline = false,
-            bool write_through = false) {
+// (as ledgerd does) unless `write_through`. With `count_bytes`, each batch's rows are also counted by family
+// before it is written (a walk over the batch on the writing thread: use a separate run for the rate).
+Sealing Seal(const std::string& path, const std::vector<pdl::v1::PrivacyEvent>& events, bool with_models,
+             std::unique_ptr<Store>* keep = nullptr, std::string_view only = "", bool models_inline = false,
+             bool write_through = false, bool count_bytes = false) {
+  Sealing result;
   auto store = Store::Open({.path = path});
-  if (!store.ok()) return 0;
+  if (!store.ok()) return result;
   // With the read models: the judge too, as ledgerd runs them (the seed policy published the day before kStart).
   auto registry = PolicyRegistry::Open(store->get());
-  if (!registry.ok()) return 0;
+  if (!registry.ok()) return result;
   if (with_models) {
     static const std::string policy = SeedPolicyBytes();
-    if (policy.empty() || !(*registry)->Apply(policy, 0, kStart - absl::Hours(24)).ok()) return 0;
+    if (policy.empty() || !(*registry)->Apply(policy, 0, kStart - absl::Hours(24)).ok()) return result;
   }
   PolicyJudge judge(registry->get());
   auto models = MakeReadModels(PolicyReadModelOptions(registry->get()));
@@ -150,30 +202,39 @@ double Seal(const std::string& path, const std::vector<pdl::v1::PrivacyEvent>& e
   for (ReadModel* model : ModelPointers(models)) {
     if (with_models && (only.empty() || model->name() == only)) options.read_models.push_back(model);
   }
+  if (count_bytes) {
+    options.write_for_testing = [&result, target = store->get()](rocksdb::WriteBatch* batch) -> absl::Status {
+      ByteCounter counter(&result.bytes);
+      if (rocksdb::Status s = batch->Iterate(&counter); !s.ok()) return absl::InternalError(s.ToString());
+      return target->Write(batch);
+    };
+  }
   auto applier = Applier::Create(store->get(), "bench", kPartitions, options);
-  if (!applier.ok()) return 0;
+  if (!applier.ok()) return result;
   auto batches = Batches(events);
+  const double cpu_start = ProcessCpuSeconds();
   const absl::Time start = absl::Now();
   for (auto& b : batches) {
     auto prepared = (*applier)->Prepare(std::move(b));
     if (!prepared.ok() || !prepared->rejections().empty()) {
       std::fprintf(stderr, "sealing failed: %s\n", prepared.ok() ? "rejection" : prepared.status().ToString().c_str());
-      return 0;
+      return result;
     }
     absl::Status committed = write_through ? (*applier)->Commit(std::move(*prepared))
                                            : (*applier)->CommitBehind(std::move(*prepared), nullptr);
     if (!committed.ok()) {
       std::fprintf(stderr, "writing failed: %s\n", committed.ToString().c_str());
-      return 0;
+      return result;
     }
   }
   if (absl::Status s = (*applier)->Drain(); !s.ok()) {
     std::fprintf(stderr, "writing failed: %s\n", s.ToString().c_str());
-    return 0;
+    return result;
   }
-  const double rate = events.size() / absl::ToDoubleSeconds(absl::Now() - start);
+  result.rate = events.size() / absl::ToDoubleSeconds(absl::Now() - start);
+  result.cpu_us = (ProcessCpuSeconds() - cpu_start) * 1e6 / static_cast<double>(events.size());
   if (keep != nullptr) *keep = std::move(*store);
-  return rate;
+  return result;
 }
 
 // Sets the list measurements' month, June 2023, as the time range of `request`.
@@ -211,6 +272,35 @@ std::vector<double> Time(int samples, Fn&& fn) {
   return ms;
 }
 
+// The second table: per sealing setup, events/s, CPU time per event, and the bytes written per event by family
+// (the families no setup writes are left out) and in all.
+void PrintCosts(const std::vector<std::pair<std::string, Sealing>>& costs, size_t events) {
+  std::printf("\nFirst %zu events of ingest_bench's generator: CPU time of the process and bytes written per event\n\n",
+              events);
+  std::printf("| |");
+  for (const auto& [name, sealing] : costs) std::printf(" %s |", name.c_str());
+  std::printf("\n|---|");
+  for (size_t i = 0; i < costs.size(); ++i) std::printf("---|");
+  std::printf("\n| events/s |");
+  for (const auto& [name, sealing] : costs) std::printf(" %.0f (%.0f %%) |", sealing.rate, 100.0 * sealing.rate / costs[0].second.rate);
+  std::printf("\n| CPU-µs per event |");
+  for (const auto& [name, sealing] : costs) std::printf(" %.1f |", sealing.cpu_us);
+  std::vector<uint64_t> total(costs.size());
+  for (size_t f = 0; f < static_cast<size_t>(Cf::kCount); ++f) {
+    bool written = false;
+    for (const auto& [name, sealing] : costs) written |= sealing.bytes[f] > 0;
+    if (!written) continue;
+    std::printf("\n| bytes per event: %s |", std::string(CfName(static_cast<Cf>(f))).c_str());
+    for (size_t i = 0; i < costs.size(); ++i) {
+      std::printf(" %.1f |", static_cast<double>(costs[i].second.bytes[f]) / events);
+      total[i] += costs[i].second.bytes[f];
+    }
+  }
+  std::printf("\n| bytes per event: all families |");
+  for (size_t i = 0; i < costs.size(); ++i) std::printf(" %.1f |", static_cast<double>(total[i]) / events);
+  std::printf("\n");
+}
+
 int Run(const Options& o) {
   testing::TempDir tmp;
   std::mt19937_64 rng(42);
@@ -230,15 +320,36 @@ int Run(const Options& o) {
   }
   std::fprintf(stderr, "generated %d + %d events\n", o.events, o.report_events);
 
-  const double collected_plain = Seal(tmp.path() + "/c-plain", collected, false);
-  std::fprintf(stderr, "collected, projector only: %.0f/s\n", collected_plain);
-  const double collected_models = Seal(tmp.path() + "/c-models", collected, true);
-  std::fprintf(stderr, "collected, read models: %.0f/s\n", collected_models);
-  const double collected_through = Seal(tmp.path() + "/c-through", collected, true, nullptr, "", false, true);
+  const Sealing collected_plain = Seal(tmp.path() + "/c-plain", collected, false);
+  std::fprintf(stderr, "collected, projector only: %.0f/s\n", collected_plain.rate);
+  const Sealing collected_models = Seal(tmp.path() + "/c-models", collected, true);
+  std::fprintf(stderr, "collected, read models: %.0f/s\n", collected_models.rate);
+  const double collected_through = Seal(tmp.path() + "/c-through", collected, true, nullptr, "", false, true).rate;
   std::fprintf(stderr, "collected, read models, each batch written before the next: %.0f/s\n", collected_through);
-  const double collected_inline = Seal(tmp.path() + "/c-inline", collected, true, nullptr, "", true, true);
+  const double collected_inline = Seal(tmp.path() + "/c-inline", collected, true, nullptr, "", true, true).rate;
   std::fprintf(stderr, "collected, read models on the sealer thread, written before the next: %.0f/s\n",
                collected_inline);
+  // Where the CPU and the bytes go: the first per_model_events of these events with nothing, the judge alone and
+  // every read model, each run once for the CPU time and once counting the bytes.
+  std::vector<std::pair<std::string, Sealing>> costs;
+  size_t cost_events = 0;
+  if (o.per_model_events > 0) {
+    const std::vector<pdl::v1::PrivacyEvent> head(
+        collected.begin(), collected.begin() + std::min<size_t>(collected.size(), o.per_model_events));
+    cost_events = head.size();
+    for (const auto& [name, with_models, only] :
+         {std::tuple<const char*, bool, const char*>{"projector only", false, ""}, {"the judge alone", true, "judge"},
+          {"judge + every read model", true, ""}}) {
+      Sealing timed = Seal(tmp.path() + "/cost-" + std::to_string(costs.size()), head, with_models, nullptr, only);
+      timed.bytes = Seal(tmp.path() + "/bytes-" + std::to_string(costs.size()), head, with_models, nullptr, only,
+                         false, false, /*count_bytes=*/true)
+                        .bytes;
+      std::fprintf(stderr, "first %zu collected, %s: %.0f/s, %.1f CPU-us/event\n", head.size(), name, timed.rate,
+                   timed.cpu_us);
+      if (timed.rate == 0) return 1;
+      costs.emplace_back(name, timed);
+    }
+  }
   collected.clear();
   collected.shrink_to_fit();
   // Each model alone, on the first per_model_events mixed events, on the sealer thread (its whole cost; each batch
@@ -247,24 +358,23 @@ int Run(const Options& o) {
   if (o.per_model_events > 0) {
     const std::vector<pdl::v1::PrivacyEvent> head(mixed.begin(),
                                                   mixed.begin() + std::min<size_t>(mixed.size(), o.per_model_events));
-    per_model.emplace_back("none", Seal(tmp.path() + "/pm-none", head, false));
+    per_model.emplace_back("none", Seal(tmp.path() + "/pm-none", head, false).rate);
     // The judge alone (no model is named "judge").
-    per_model.emplace_back("judge", Seal(tmp.path() + "/pm-judge", head, true, nullptr, "judge", true));
+    per_model.emplace_back("judge", Seal(tmp.path() + "/pm-judge", head, true, nullptr, "judge", true).rate);
     std::fprintf(stderr, "only the judge: %.0f/s\n", per_model.back().second);
     for (const auto& model : MakeReadModels()) {
       const std::string name(model->name());
-      per_model.emplace_back(name, Seal(tmp.path() + "/pm-" + name, head, true, nullptr, name, true));
+      per_model.emplace_back(name, Seal(tmp.path() + "/pm-" + name, head, true, nullptr, name, true).rate);
       std::fprintf(stderr, "only %s: %.0f/s\n", name.c_str(), per_model.back().second);
     }
   }
-  const double mixed_plain = Seal(tmp.path() + "/m-plain", mixed, false);
-  std::fprintf(stderr, "mixed, projector only: %.0f/s\n", mixed_plain);
+  const Sealing mixed_plain = Seal(tmp.path() + "/m-plain", mixed, false);
+  std::fprintf(stderr, "mixed, projector only: %.0f/s\n", mixed_plain.rate);
   std::unique_ptr<Store> store;
-  const double mixed_models = Seal(tmp.path() + "/m-models", mixed, true, &store);
-  std::fprintf(stderr, "mixed, read models: %.0f/s\n", mixed_models);
-  if (collected_plain == 0 || collected_models == 0 || collected_through == 0 || collected_inline == 0 ||
-      mixed_plain == 0 ||
-      mixed_models == 0) {
+  const Sealing mixed_models = Seal(tmp.path() + "/m-models", mixed, true, &store);
+  std::fprintf(stderr, "mixed, read models: %.0f/s\n", mixed_models.rate);
+  if (collected_plain.rate == 0 || collected_models.rate == 0 || collected_through == 0 || collected_inline == 0 ||
+      mixed_plain.rate == 0 || mixed_models.rate == 0) {
     return 1;
   }
   mixed.clear();
@@ -344,18 +454,20 @@ int Run(const Options& o) {
   std::printf("| measurement | value |\n|---|---|\n");
   std::printf("| events | %d (%d subjects, Zipf s=%.2f, one year of occurred_at) + %d of one subject |\n", o.events,
               o.subjects, o.zipf_s, o.report_events);
-  std::printf("| sealing, ingest_bench generator (DataCollected), projector only | %.0f events/s |\n", collected_plain);
-  std::printf("| sealing, ingest_bench generator, every read model | %.0f events/s (%.0f %%) |\n", collected_models,
-              100.0 * collected_models / collected_plain);
+  std::printf("| sealing, ingest_bench generator (DataCollected), projector only | %.0f events/s, %.1f CPU-µs/event |\n",
+              collected_plain.rate, collected_plain.cpu_us);
+  std::printf("| sealing, ingest_bench generator, every read model | %.0f events/s (%.0f %%), %.1f CPU-µs/event |\n",
+              collected_models.rate, 100.0 * collected_models.rate / collected_plain.rate, collected_models.cpu_us);
   std::printf("| sealing, ingest_bench generator, every read model, each batch written before the next | %.0f events/s "
               "(%.0f %%) |\n",
-              collected_through, 100.0 * collected_through / collected_plain);
+              collected_through, 100.0 * collected_through / collected_plain.rate);
   std::printf("| sealing, ingest_bench generator, every read model on the sealer thread, each batch written before the "
               "next | %.0f events/s (%.0f %%) |\n",
-              collected_inline, 100.0 * collected_inline / collected_plain);
-  std::printf("| sealing, mixed actions, projector only | %.0f events/s |\n", mixed_plain);
-  std::printf("| sealing, mixed actions, every read model | %.0f events/s (%.0f %%) |\n", mixed_models,
-              100.0 * mixed_models / mixed_plain);
+              collected_inline, 100.0 * collected_inline / collected_plain.rate);
+  std::printf("| sealing, mixed actions, projector only | %.0f events/s, %.1f CPU-µs/event |\n", mixed_plain.rate,
+              mixed_plain.cpu_us);
+  std::printf("| sealing, mixed actions, every read model | %.0f events/s (%.0f %%), %.1f CPU-µs/event |\n",
+              mixed_models.rate, 100.0 * mixed_models.rate / mixed_plain.rate, mixed_models.cpu_us);
   std::printf("| GetSubjectReport, subject with %d events (%zu-byte report) | p50 %.2f ms, p99 %.2f ms (%d calls) |\n",
               o.report_events, report_bytes, testing::Percentile(report_ms, 0.5), testing::Percentile(report_ms, 0.99), o.samples);
   std::printf("| GetRecordsOfProcessing, all pages, %d activities | p50 %.2f ms, p99 %.2f ms (%d calls) |\n",
@@ -376,6 +488,7 @@ int Run(const Options& o) {
   }
   std::printf("| RebuildReadModels | %.0f events/s (%.1f s), digest %s |\n", rebuilt->events / rebuild_s, rebuild_s,
               rebuilt->digest_before == rebuilt->digest_after ? "unchanged" : "CHANGED");
+  if (!costs.empty()) PrintCosts(costs, cost_events);
   return 0;
 }
 
