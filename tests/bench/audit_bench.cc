@@ -27,6 +27,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <tuple>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
@@ -172,9 +173,9 @@ class ByteCounter final : public rocksdb::WriteBatch::Handler {
 };
 
 struct Sealing {
-  double rate = 0;           // events/s; 0 on failure
-  double cpu_us = 0;         // CPU time of the process per event, in µs
-  FamilyBytes bytes{};       // per family, when counted
+  double rate = 0;      // events/s; 0 on failure
+  double cpu_us = 0;    // CPU time of the process per event, in µs
+  FamilyBytes bytes{};  // per family, when counted
 };
 
 // Seals `events` into a fresh store at `path` with the read models named in `only` (all when empty, none when
@@ -282,7 +283,9 @@ void PrintCosts(const std::vector<std::pair<std::string, Sealing>>& costs, size_
   std::printf("\n|---|");
   for (size_t i = 0; i < costs.size(); ++i) std::printf("---|");
   std::printf("\n| events/s |");
-  for (const auto& [name, sealing] : costs) std::printf(" %.0f (%.0f %%) |", sealing.rate, 100.0 * sealing.rate / costs[0].second.rate);
+  for (const auto& [name, sealing] : costs) {
+    std::printf(" %.0f (%.0f %%) |", sealing.rate, 100.0 * sealing.rate / costs[0].second.rate);
+  }
   std::printf("\n| CPU-µs per event |");
   for (const auto& [name, sealing] : costs) std::printf(" %.1f |", sealing.cpu_us);
   std::vector<uint64_t> total(costs.size());
@@ -454,7 +457,8 @@ int Run(const Options& o) {
   std::printf("| measurement | value |\n|---|---|\n");
   std::printf("| events | %d (%d subjects, Zipf s=%.2f, one year of occurred_at) + %d of one subject |\n", o.events,
               o.subjects, o.zipf_s, o.report_events);
-  std::printf("| sealing, ingest_bench generator (DataCollected), projector only | %.0f events/s, %.1f CPU-µs/event |\n",
+  std::printf("| sealing, ingest_bench generator (DataCollected), projector only | %.0f events/s, %.1f CPU-µs/event "
+              "|\n",
               collected_plain.rate, collected_plain.cpu_us);
   std::printf("| sealing, ingest_bench generator, every read model | %.0f events/s (%.0f %%), %.1f CPU-µs/event |\n",
               collected_models.rate, 100.0 * collected_models.rate / collected_plain.rate, collected_models.cpu_us);
