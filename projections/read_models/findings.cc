@@ -13,11 +13,7 @@ absl::Status FindingsModel::Apply(const SealedEventView& sealed, BatchWriter& ba
   batch.Put(Cf::kFindingsBySubject, rmkeys::SubjectEventFindingsKey(e.subject().id(), pos),
             rmrows::Bytes(EventFindingsRowOf(sealed)));
   pdl::v1::FindingsAtRow tags;
-  for (const pdl::v1::Finding& finding : sealed.findings) {
-    pdl::v1::FindingTag* tag = tags.add_findings();
-    tag->set_rule_id(finding.rule_id());
-    tag->set_severity(finding.severity());
-  }
+  for (const pdl::v1::Finding& finding : sealed.findings) rmrows::AddTag(&tags, finding);
   batch.Put(Cf::kFindings, rmkeys::EventFindingsKey(pos), rmrows::Bytes(tags));
   return absl::OkStatus();
 }

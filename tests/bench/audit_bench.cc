@@ -232,7 +232,7 @@ Sealing Seal(const std::string& path, const std::vector<pdl::v1::PrivacyEvent>& 
     std::fprintf(stderr, "writing failed: %s\n", s.ToString().c_str());
     return result;
   }
-  result.rate = events.size() / absl::ToDoubleSeconds(absl::Now() - start);
+  result.rate = static_cast<double>(events.size()) / absl::ToDoubleSeconds(absl::Now() - start);
   result.cpu_us = (ProcessCpuSeconds() - cpu_start) * 1e6 / static_cast<double>(events.size());
   if (keep != nullptr) *keep = std::move(*store);
   return result;

@@ -110,6 +110,12 @@ std::optional<std::pair<std::string, std::string>> SweepRange(const LogClock& cl
   return range;
 }
 
+void AddTag(pdl::v1::FindingsAtRow* row, const pdl::v1::Finding& finding) {
+  pdl::v1::FindingTag* tag = row->add_findings();
+  tag->set_rule_id(finding.rule_id());
+  tag->set_severity(finding.severity());
+}
+
 void TimeDrivenFinding(BatchWriter& batch, const pdl::v1::Finding& finding, std::string_view subject_id, int64_t at,
                        const pdl::v1::EventRef& event, pdl::v1::EventAction action, std::string_view policy_version,
                        uint32_t index, bool put) {
@@ -132,9 +138,7 @@ void TimeDrivenFinding(BatchWriter& batch, const pdl::v1::Finding& finding, std:
   record.set_policy_version(std::string(policy_version));
   batch.Put(Cf::kFindingsBySubject, subject_key, Bytes(record));
   pdl::v1::FindingsAtRow row;
-  pdl::v1::FindingTag* tag = row.add_findings();
-  tag->set_rule_id(finding.rule_id());
-  tag->set_severity(finding.severity());
+  AddTag(&row, finding);
   row.set_subject_key(subject_key);
   batch.Put(Cf::kFindings, key, Bytes(row));
 }

@@ -83,6 +83,9 @@ inline std::string AfterLogClock() { return std::string(1, '\0'); }
 // has not started.
 std::optional<std::pair<std::string, std::string>> SweepRange(const LogClock& clock, int64_t floor);
 
+// Appends the tag (rule and severity) of `finding` to a findings row (findings.h).
+void AddTag(pdl::v1::FindingsAtRow* row, const pdl::v1::Finding& finding);
+
 // Puts (or, with put false, deletes) a finding a read model derives from time passing rather than from one event
 // (retention.overdue, request.overdue): a FindingRecord at `at` about `subject_id`, referring to `event` (the
 // event that started the clock), in `findings_by_subject` and, as its rule and severity with a reference to that
