@@ -336,7 +336,10 @@ absl::Status Applier::PrepareRecords(std::vector<InputRecord> records, PreparedB
       if (absl::Status s = options_.judge->Evaluate(&view, judge_writer); !s.ok()) return s;
     }
     pdl::v1::SealedEvent extra;
-    for (const auto& finding : view.findings) *extra.add_findings() = finding;
+    for (const auto& finding : view.findings) {
+      *extra.add_findings() = finding;
+      ++prepared.findings_[{finding.rule_id(), finding.severity()}];
+    }
     std::string sealed = SealRecord(SealInput{.partition = record.partition,
                                                     .seq = seq,
                                                     .kafka_offset = record.offset,

@@ -34,6 +34,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -83,6 +84,9 @@ struct Rejection {
   std::string reason;
 };
 
+// Findings the judge attached to sealed events: (rule_id, severity) -> how many.
+using FindingCounts = std::map<std::pair<std::string, pdl::v1::Severity>, uint64_t>;
+
 struct AppliedEvent {
   std::string event_id;
   uint32_t partition = 0;
@@ -102,6 +106,8 @@ class PreparedBatch {
   const std::vector<Rejection>& rejections() const { return rejections_; }
   const std::vector<AppliedEvent>& applied() const { return applied_; }
   size_t records() const { return records_; }
+  // The findings the judge attached to this batch's sealed events (none without a judge).
+  const FindingCounts& findings() const { return findings_; }
 
  private:
   friend class Applier;
@@ -124,6 +130,7 @@ class PreparedBatch {
   // Subjects whose data key this batch destroys (fulfilled erasures).
   std::vector<std::string> erased_subjects_;
   size_t records_ = 0;
+  FindingCounts findings_;
 };
 
 struct ApplierOptions {

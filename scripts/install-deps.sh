@@ -9,7 +9,7 @@ debs=(
   librdkafka-dev librocksdb-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libssl-dev libgtest-dev libgmock-dev libbenchmark-dev libabsl-dev
-  libyaml-cpp-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libjemalloc-dev
+  libyaml-cpp-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libjemalloc-dev prometheus-cpp-dev
   kcat
 )
 # Node.js and npm: the machine's own when present, Debian's otherwise.

@@ -30,6 +30,7 @@ absl::Time DeadlineOf(const grpc::ServerContext* context) {
 grpc::Status IngestServiceImpl::Publish(grpc::ServerContext* context, const pdl::v1::PublishRequest* request,
                                         pdl::v1::PublishReceipt* receipt) {
   auto result = ingest_->Publish(*request, DeadlineOf(context));
+  Observe(result.status().code());
   if (!result.ok()) return ToGrpc(result.status(), context);
   *receipt = std::move(*result);
   return grpc::Status::OK;
@@ -58,6 +59,7 @@ grpc::Status IngestServiceImpl::PublishStream(
       cv.notify_all();
       absl::StatusOr<pdl::v1::PublishReceipt> receipt =
           next.ok() ? ingest_->Finish(std::move(*next), DeadlineOf(context)) : next.status();
+      Observe(receipt.status().code());
       std::lock_guard<std::mutex> lock(mu);
       if (!failure.ok()) continue;  // Drain: everything after a failure is abandoned.
       if (!receipt.ok()) {

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <optional>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include <string>
@@ -23,7 +24,9 @@ class VaultStore;
 
 class IngestServiceImpl final : public pdl::v1::IngestService::Service {
  public:
-  explicit IngestServiceImpl(Ingest* ingest) : ingest_(ingest) {}
+  // `on_outcome`, if set, is told the status code each published event ended with (thread-safe).
+  explicit IngestServiceImpl(Ingest* ingest, std::function<void(absl::StatusCode)> on_outcome = nullptr)
+      : ingest_(ingest), on_outcome_(std::move(on_outcome)) {}
   grpc::Status Publish(grpc::ServerContext* context, const pdl::v1::PublishRequest* request,
                        pdl::v1::PublishReceipt* receipt) override;
   grpc::Status PublishStream(
@@ -31,7 +34,12 @@ class IngestServiceImpl final : public pdl::v1::IngestService::Service {
       grpc::ServerReaderWriter<pdl::v1::PublishReceipt, pdl::v1::PublishRequest>* stream) override;
 
  private:
+  void Observe(absl::StatusCode code) const {
+    if (on_outcome_) on_outcome_(code);
+  }
+
   Ingest* ingest_;
+  std::function<void(absl::StatusCode)> on_outcome_;
 };
 
 // Read queries (projections/history.h, projections/audit_queries.h). `vault` decrypts identities in subject reports

@@ -27,6 +27,10 @@ absl::StatusOr<NodeConfig> ParseNodeFlags(int argc, char** argv) {
   app.add_option("--data-dir", config.data_dir, "Where RocksDB and the keys live")->capture_default_str();
   app.add_option("--grpc-address", config.grpc_address, "host:port the gRPC server listens on")
       ->capture_default_str();
+  app.add_option("--metrics-address", config.metrics_address,
+                 "host:port serving Prometheus metrics at /metrics (port 0: a free port, written to "
+                 "<data-dir>/metrics-address); 'off' = no metrics")
+      ->capture_default_str();
   app.add_option("--kafka-bootstrap", config.kafka_bootstrap,
                  "Kafka bootstrap servers host:port[,host:port]; empty = embedded cluster");
   app.add_option("--kafka-prop", props,
@@ -90,6 +94,7 @@ absl::StatusOr<NodeConfig> ParseNodeFlags(int argc, char** argv) {
     }
     config.kafka_properties[p.substr(0, eq)] = p.substr(eq + 1);
   }
+  if (config.metrics_address == "off") config.metrics_address.clear();
   config.batch_max_wait = absl::Milliseconds(batch_wait_ms);
   config.scrub_interval = absl::Seconds(scrub_interval_s);
   return config;

@@ -15,6 +15,8 @@ namespace pdl {
 struct NodeConfig {
   std::string data_dir = "./pdl-data";
   std::string grpc_address = "127.0.0.1:50051";
+  // Prometheus metrics at http://<metrics_address>/metrics; empty (flag value "off"): none.
+  std::string metrics_address = "127.0.0.1:9464";
   // Empty: start the embedded Kafka cluster.
   std::string kafka_bootstrap;
   std::map<std::string, std::string> kafka_properties;

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -36,6 +37,7 @@
 #include "services/kafka/producer.h"
 #include "services/node/ingest.h"
 #include "services/node/key_material.h"
+#include "services/node/metrics.h"
 #include "services/node/policy_admin.h"
 #include "services/node/seal_tracker.h"
 #include "services/node/sealer.h"
@@ -169,6 +171,43 @@ absl::Status VerifyStore(const NodeConfig& config) {
   return absl::DataLossError(absl::StrCat("store damaged: ", report->damages().front().ToString()));
 }
 
+// Lists every page of `request` through `list` (pages of 1,000) and returns the sum of `count(page)`.
+template <typename Request, typename List, typename Count>
+absl::StatusOr<uint64_t> CountAllPages(Request request, List&& list, Count&& count) {
+  request.set_page_size(1000);
+  uint64_t total = 0;
+  do {
+    auto page = list(request);
+    if (!page.ok()) return page.status();
+    total += count(*page);
+    request.set_page_token(page->next_page_token());
+  } while (!request.page_token().empty());
+  return total;
+}
+
+// The read-model side of a metrics scrape: holdings due for deletion, open and overdue rights requests, now.
+absl::Status ReadDueCounts(const Store& store, absl::Time now, ScrapedState* out) {
+  pdl::v1::ListRetentionDueRequest due;
+  SetTimestamp(due.mutable_due_before(), now);
+  auto retention_due = CountAllPages(
+      due, [&](const auto& r) { return ListRetentionDue(store, r); }, [](const auto& page) { return page.due_size(); });
+  if (!retention_due.ok()) return retention_due.status();
+  out->retention_due = *retention_due;
+  const auto requests = [&](const auto& r) { return ListRightsRequests(store, r, now); };
+  const auto count_requests = [](const auto& page) { return page.requests_size(); };
+  pdl::v1::ListRightsRequestsRequest open;
+  open.set_status(pdl::v1::RIGHTS_REQUEST_STATUS_OPEN);
+  auto open_count = CountAllPages(open, requests, count_requests);
+  if (!open_count.ok()) return open_count.status();
+  out->requests_open = *open_count;
+  pdl::v1::ListRightsRequestsRequest overdue;
+  overdue.set_overdue_only(true);
+  auto overdue_count = CountAllPages(overdue, requests, count_requests);
+  if (!overdue_count.ok()) return overdue_count.status();
+  out->requests_overdue = *overdue_count;
+  return absl::OkStatus();
+}
+
 void WaitForSignal() {
   sigset_t set;
   sigemptyset(&set);
@@ -275,13 +314,25 @@ absl::Status RunNode(const NodeConfig& config) {
     }
   }
 
+  // Metrics: the scrape reads the same state as GetStats (set below, once its sources exist).
+  std::function<absl::StatusOr<pdl::v1::GetStatsResponse>()> stats;
+  NodeMetrics metrics([&]() -> absl::StatusOr<ScrapedState> {
+    ScrapedState state;
+    auto read = stats();
+    if (!read.ok()) return read.status();
+    state.stats = std::move(*read);
+    if (absl::Status s = ReadDueCounts(**store, absl::Now(), &state); !s.ok()) return s;
+    return state;
+  });
+
   SealTracker tracker(*partitions);
   auto consumer = kafka::Consumer::Create(kafka_config, kafka::kEventsTopic);
   if (!consumer.ok()) return consumer.status();
   Sealer sealer({.stop_at_gaps = !embedded,
                  .batch_max_records = static_cast<size_t>(config.batch_max_records),
                  .batch_max_wait = config.batch_max_wait,
-                 .before_batch = [&follower] { return (*follower)->CatchUp(absl::Seconds(10)).status(); }},
+                 .before_batch = [&follower] { return (*follower)->CatchUp(absl::Seconds(10)).status(); },
+                 .on_durable = [&metrics](const SealedBatchReport& batch) { metrics.OnBatchDurable(batch); }},
                 std::move(*consumer), std::move(*applier), producer->get(), &tracker);
   if (absl::Status s = sealer.Start(); !s.ok()) return s;
 
@@ -298,7 +349,7 @@ absl::Status RunNode(const NodeConfig& config) {
   auto stats_consumer = kafka::Consumer::Create(kafka_config, kafka::kEventsTopic);
   if (!stats_consumer.ok()) return stats_consumer.status();
   std::mutex stats_mu;
-  auto stats = [&]() -> absl::StatusOr<pdl::v1::GetStatsResponse> {
+  stats = [&]() -> absl::StatusOr<pdl::v1::GetStatsResponse> {
     pdl::v1::GetStatsResponse out;
     out.set_kafka_mode(embedded ? "embedded" : "external");
     out.set_kafka_bootstrap(kafka_config.bootstrap_servers);
@@ -334,8 +385,10 @@ absl::Status RunNode(const NodeConfig& config) {
     out.set_outbox_pending(*outbox);
     return out;
   };
+  // Whatever ends the node from here, the metrics stop being served before what a scrape reads is gone.
+  absl::Cleanup stop_metrics = [&metrics] { metrics.StopServing(); };
 
-  IngestServiceImpl ingest_service(&ingest);
+  IngestServiceImpl ingest_service(&ingest, [&metrics](absl::StatusCode code) { metrics.OnPublish(code); });
   AuditServiceImpl audit_service(store->get(), &vault, [&]() -> absl::StatusOr<std::optional<RopaDeclarations>> {
     auto in_force = policy_admin::GetPolicy(**registry, {}, absl::Now());
     if (in_force.status().code() == absl::StatusCode::kNotFound) return std::nullopt;
@@ -395,6 +448,20 @@ absl::Status RunNode(const NodeConfig& config) {
     return *out;
   };
   AdminServiceImpl admin_service(std::move(admin));
+
+  // Metrics before gRPC: once <data-dir>/grpc-address exists, so does metrics-address.
+  if (!config.metrics_address.empty()) {
+    if (absl::Status s = metrics.Serve(config.metrics_address); !s.ok()) {
+      sealer.Stop();
+      return s;
+    }
+    if (absl::Status s = WriteFileAtomically(data_dir / "metrics-address", metrics.address() + "\n"); !s.ok()) {
+      sealer.Stop();
+      return s;
+    }
+  } else {
+    fs::remove(data_dir / "metrics-address", ec);  // Not served: no address left from an earlier start.
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -461,8 +528,11 @@ absl::Status RunNode(const NodeConfig& config) {
     });
   }
 
-  std::printf("ledgerd ready: grpc=%s kafka=%s (%s) data-dir=%s\n", grpc_address.c_str(),
-              kafka_config.bootstrap_servers.c_str(), embedded ? "embedded" : "external", data_dir.c_str());
+  const std::string metrics_note =
+      config.metrics_address.empty() ? std::string() : absl::StrCat(" metrics=http://", metrics.address(), "/metrics");
+  std::printf("ledgerd ready: grpc=%s kafka=%s (%s)%s data-dir=%s\n", grpc_address.c_str(),
+              kafka_config.bootstrap_servers.c_str(), embedded ? "embedded" : "external", metrics_note.c_str(),
+              data_dir.c_str());
   std::fflush(stdout);
   spdlog::info("event=ready grpc={} kafka_mode={} partitions={}", grpc_address, embedded ? "embedded" : "external",
                *partitions);

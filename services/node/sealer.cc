@@ -222,6 +222,7 @@ absl::Status Sealer::PublishRejections(const std::vector<Rejection>& rejections)
 absl::Status Sealer::RunOnce() {
   auto polled = consumer_->Poll(options_.batch_max_records, options_.batch_max_wait);
   if (!polled.ok()) return polled.status();
+  const absl::Time polled_at = absl::Now();
   for (const kafka::OutOfRange& oor : polled->out_of_range) {
     if (absl::Status s = HandleOutOfRange(oor); !s.ok()) return s;
   }
@@ -248,11 +249,17 @@ absl::Status Sealer::RunOnce() {
   if (absl::Status s = PublishRejections(prepared->rejections()); !s.ok()) return s;
   // Written behind: the next batch is prepared meanwhile; waiting Publish(SEALED) calls are released once durable.
   SealTracker* tracker = tracker_;
-  return applier_->CommitBehind(std::move(*prepared), [tracker](const auto& cursors) {
-    for (const auto& [partition, cursor] : cursors) {
-      tracker->OnSealed(static_cast<int>(partition), cursor.next_offset());
-    }
-  });
+  SealedBatchReport report{.records = prepared->records(), .findings = prepared->findings()};
+  return applier_->CommitBehind(
+      std::move(*prepared), [tracker, on_durable = options_.on_durable, polled_at, report](const auto& cursors) mutable {
+        for (const auto& [partition, cursor] : cursors) {
+          tracker->OnSealed(static_cast<int>(partition), cursor.next_offset());
+        }
+        if (on_durable) {
+          report.latency = absl::Now() - polled_at;
+          on_durable(report);
+        }
+      });
 }
 
 }  // namespace pdl

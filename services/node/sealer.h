@@ -29,6 +29,15 @@
 
 namespace pdl {
 
+// One batch the sealer made durable.
+struct SealedBatchReport {
+  // Kafka records in the batch (sealed, duplicate and rejected alike).
+  size_t records = 0;
+  // From the poll that returned the records until the batch was durable in RocksDB.
+  absl::Duration latency;
+  FindingCounts findings;
+};
+
 class Sealer {
  public:
   struct Options {
@@ -39,6 +48,8 @@ class Sealer {
     // pdl.policies.v1 here, so that every policy published before the batch's events judges them). An error fails
     // the batch, which is retried from the stored offsets.
     std::function<absl::Status()> before_batch;
+    // Called (on the thread that wrote it) for each batch once it is durable. Must be quick and thread-safe.
+    std::function<void(const SealedBatchReport&)> on_durable;
   };
 
   Sealer(Options options, std::unique_ptr<kafka::Consumer> consumer, std::unique_ptr<Applier> applier,

@@ -29,7 +29,9 @@
 #include "ledger/event_codec.h"
 #include "pdl/v1/admin_service.grpc.pb.h"
 #include "pdl/v1/audit_service.grpc.pb.h"
+#include "pdl/v1/ingest_service.grpc.pb.h"
 #include "tests/testing/ledgerd_process.h"
+#include "tests/testing/metrics_scrape.h"
 #include "tests/testing/shell.h"
 #include "tests/testing/temp_dir.h"
 
@@ -730,6 +732,89 @@ TEST_F(SeedScenarioTest, RunningItAgainIsIdempotent) {
   const auto after = Stats();
   EXPECT_EQ(after.sealed_total(), sealed);
   EXPECT_EQ(Findings().size(), 13u);
+}
+
+// The Prometheus metrics after the scenario, scraped over HTTP as Prometheus does: what was sealed per partition,
+// what was published, the judge's findings by rule (every deliberate breach but the one stored as time passed),
+// and the due and overdue gauges equal to what the audit queries answer.
+TEST_F(SeedScenarioTest, MetricsCountWhatWasSealedPublishedFoundAndIsDue) {
+  const CommandResult run = Demo("--subjects 10");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  // A publish that fails validation is counted under its code.
+  {
+    auto ingest = pdl::v1::IngestService::NewStub(ledgerd_->channel());
+    grpc::ClientContext context;
+    pdl::v1::PublishReceipt receipt;
+    EXPECT_EQ(ingest->Publish(&context, pdl::v1::PublishRequest(), &receipt).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  const auto stats = Stats();
+  ASSERT_GT(stats.sealed_total(), 0u);
+  ASSERT_FALSE(ledgerd_->metrics_address().empty());
+  auto body = testing::HttpGet(ledgerd_->metrics_address(), "/metrics");
+  ASSERT_TRUE(body.ok()) << body.status();
+  auto samples = testing::ParseSamples(*body);
+
+  EXPECT_EQ(samples["pdl_state_up"], 1);
+  for (const auto& p : stats.partitions()) {
+    EXPECT_EQ(samples[absl::StrCat("pdl_sealed_events_total{partition=\"", p.partition(), "\"}")], p.sealed_count());
+    EXPECT_EQ(samples[absl::StrCat("pdl_consumer_lag_records{partition=\"", p.partition(), "\"}")], 0);
+  }
+  EXPECT_EQ(testing::SumOf(samples, "pdl_sealed_events_total"), stats.sealed_total());
+  // ledgerctl demo publishes every event once over gRPC; each batch is made of them alone.
+  EXPECT_EQ(samples["pdl_ingest_publishes_total{code=\"OK\"}"], stats.sealed_total());
+  EXPECT_EQ(samples["pdl_ingest_publishes_total{code=\"INVALID_ARGUMENT\"}"], 1);
+  EXPECT_EQ(samples["pdl_seal_batch_records_sum"], stats.sealed_total());
+  EXPECT_GT(samples["pdl_seal_batch_latency_seconds_count"], 0);
+  EXPECT_EQ(samples["pdl_rejected_records_total"], 0);
+  EXPECT_EQ(samples["pdl_gaps_unacknowledged"], 0);
+
+  // The judge's findings: the deliberate breaches of EveryDeliberateBreachHasItsFindingAndNothingElseHasOne, less
+  // the unanswered request (a finding of time passing, stored by the rights-requests model, not the judge).
+  std::map<std::string, double> judged;
+  for (const auto& [key, value] : samples) {
+    if (key.rfind("pdl_findings_total{", 0) == 0) judged[key] = value;
+  }
+  const auto finding = [](const std::string& rule, const std::string& severity) {
+    return absl::StrCat("pdl_findings_total{rule=\"", rule, "\",severity=\"", severity, "\"}");
+  };
+  EXPECT_THAT(judged, UnorderedElementsAre(
+                          std::pair(finding("subject.under_minimum_age", "high"), 2.0),
+                          std::pair(finding("transfer.no_mechanism", "high"), 1.0),
+                          std::pair(finding("transfer.mechanism_not_allowed", "high"), 1.0),
+                          std::pair(finding("consent.withdrawn", "high"), 1.0),
+                          std::pair(finding("sharing.consented_third_party_without_consent", "high"), 1.0),
+                          std::pair(finding("category.undeclared", "high"), 1.0),
+                          std::pair(finding("purpose.undeclared", "high"), 1.0),
+                          std::pair(finding("processing.after_erasure", "high"), 1.0),
+                          std::pair(finding("processor.undeclared", "low"), 1.0),
+                          std::pair(finding("sharing.category_undeclared", "medium"), 1.0),
+                          std::pair(finding("request.overdue", "high"), 1.0)));
+  EXPECT_EQ(Findings().size(), 13u);
+
+  // The gauges answer what the audit queries answer now.
+  EXPECT_EQ(samples["pdl_rights_requests_overdue"], Overdue("").size());
+  EXPECT_EQ(samples["pdl_rights_requests_overdue"], 1);
+  pdl::v1::ListRightsRequestsRequest open;
+  open.set_status(pdl::v1::RIGHTS_REQUEST_STATUS_OPEN);
+  open.set_page_size(1000);
+  grpc::ClientContext open_context;
+  pdl::v1::ListRightsRequestsResponse open_requests;
+  ASSERT_TRUE(audit_->ListRightsRequests(&open_context, open, &open_requests).ok());
+  EXPECT_EQ(samples["pdl_rights_requests_open"], open_requests.requests_size());
+  pdl::v1::ListRetentionDueRequest due;
+  SetTimestamp(due.mutable_due_before(), absl::Now());
+  due.set_page_size(1000);
+  size_t due_count = 0;
+  do {
+    grpc::ClientContext context;
+    pdl::v1::ListRetentionDueResponse page;
+    ASSERT_TRUE(audit_->ListRetentionDue(&context, due, &page).ok());
+    due_count += page.due_size();
+    due.set_page_token(page.next_page_token());
+  } while (!due.page_token().empty());
+  EXPECT_GT(due_count, 0u);
+  EXPECT_EQ(samples["pdl_retention_due_holdings"], due_count);
 }
 
 // Without a server: --dry-run prints the scenario as NDJSON, the same bytes every time, the population of a

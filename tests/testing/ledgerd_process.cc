@@ -37,7 +37,9 @@ LedgerdProcess::~LedgerdProcess() {
 absl::Status LedgerdProcess::Start(int timeout_s) {
   std::filesystem::create_directories(data_dir_);
   std::filesystem::remove(data_dir_ + "/grpc-address");
-  std::vector<std::string> args = {binary_, "--data-dir", data_dir_, "--grpc-address", "127.0.0.1:0"};
+  std::filesystem::remove(data_dir_ + "/metrics-address");
+  std::vector<std::string> args = {binary_,        "--data-dir",        data_dir_, "--grpc-address",
+                                   "127.0.0.1:0", "--metrics-address", "127.0.0.1:0"};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_ = fork();
   if (pid_ < 0) return absl::InternalError("fork failed");
@@ -68,6 +70,7 @@ absl::Status LedgerdProcess::Start(int timeout_s) {
       auto health = CheckHealth(channel(), "");
       if (health.ok() && *health == kHealthServing) {
         kafka_bootstrap_ = ReadFileTrimmed(data_dir_ + "/kafka-bootstrap");
+        metrics_address_ = ReadFileTrimmed(data_dir_ + "/metrics-address");
         return absl::OkStatus();
       }
     }

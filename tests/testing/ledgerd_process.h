@@ -2,7 +2,7 @@
 #define PDL_TESTS_TESTING_LEDGERD_PROCESS_H_
 
 // Runs the real ledgerd binary as a child process on a data directory the caller owns, with gRPC on a free
-// loopback port and (by default) the embedded Kafka cluster. Start() returns once the server answers gRPC health
+// loopback port, metrics on another, and (by default) the embedded Kafka cluster. Start() returns once the server answers gRPC health
 // checks. Kill() is SIGKILL (a crash), Stop() is SIGTERM (graceful). The fixture owns only the process.
 
 #include <sys/types.h>
@@ -32,6 +32,8 @@ class LedgerdProcess {
   const std::string& grpc_address() const { return grpc_address_; }
   // Bootstrap address of the embedded Kafka cluster (from <data-dir>/kafka-bootstrap).
   const std::string& kafka_bootstrap() const { return kafka_bootstrap_; }
+  // host:port of the Prometheus metrics (from <data-dir>/metrics-address).
+  const std::string& metrics_address() const { return metrics_address_; }
   std::shared_ptr<grpc::Channel> channel() const;
   // What the process printed to stdout/stderr so far.
   std::string output() const;
@@ -44,6 +46,7 @@ class LedgerdProcess {
   pid_t pid_ = -1;
   std::string grpc_address_;
   std::string kafka_bootstrap_;
+  std::string metrics_address_;
 };
 
 // Contents of a file ("" when missing), trailing whitespace removed.
