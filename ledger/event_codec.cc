@@ -98,15 +98,12 @@ absl::Time ToTime(const google::protobuf::Timestamp& ts) {
 }
 
 void SetTimestamp(google::protobuf::Timestamp* ts, absl::Time t) {
-  const int64_t nanos = absl::ToUnixNanos(t);
-  int64_t seconds = nanos / 1000000000;
-  int64_t rem = nanos % 1000000000;
-  if (rem < 0) {
-    rem += 1000000000;
-    --seconds;
-  }
+  // Seconds rounded down and the nanoseconds after them: exact over absl::Time's whole range (int64 nanoseconds
+  // since the epoch would stop at 1677 and 2262).
+  const int64_t seconds = absl::ToUnixSeconds(t);
+  const int64_t nanos = absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds));
   ts->set_seconds(seconds);
-  ts->set_nanos(static_cast<int32_t>(rem));
+  ts->set_nanos(nanos >= 0 && nanos < 1000000000 ? static_cast<int32_t>(nanos) : 0);  // 0 for an infinite t.
 }
 
 std::string FormatRfc3339(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone()); }

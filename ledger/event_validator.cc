@@ -87,16 +87,6 @@ absl::Status CheckEnum(std::string_view path, Enum value, bool required) {
   return absl::OkStatus();
 }
 
-absl::Status CheckTimestamp(std::string_view path, const Timestamp& ts) {
-  if (ts.nanos() < 0 || ts.nanos() > kMaxTimestampNanos) {
-    return InvalidField(path, absl::StrFormat("nanos %d is out of range [0, %d]", ts.nanos(), kMaxTimestampNanos));
-  }
-  if (ts.seconds() < kMinTimestampSeconds || ts.seconds() > kMaxTimestampSeconds) {
-    return InvalidField(
-        path, absl::StrFormat("seconds %d is outside 0001-01-01T00:00:00Z..9999-12-31T23:59:59Z", ts.seconds()));
-  }
-  return absl::OkStatus();
-}
 
 absl::Time ToTime(const Timestamp& ts) { return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos()); }
 
@@ -371,6 +361,17 @@ absl::Status CheckAction(const PrivacyEvent& event) {
 }
 
 }  // namespace
+
+absl::Status CheckTimestamp(std::string_view path, const Timestamp& ts) {
+  if (ts.nanos() < 0 || ts.nanos() > kMaxTimestampNanos) {
+    return InvalidField(path, absl::StrFormat("nanos %d is out of range [0, %d]", ts.nanos(), kMaxTimestampNanos));
+  }
+  if (ts.seconds() < kMinTimestampSeconds || ts.seconds() > kMaxTimestampSeconds) {
+    return InvalidField(
+        path, absl::StrFormat("seconds %d is outside 0001-01-01T00:00:00Z..9999-12-31T23:59:59Z", ts.seconds()));
+  }
+  return absl::OkStatus();
+}
 
 absl::Status ValidateEvent(const PrivacyEvent& event, const ValidationContext& ctx) {
   if (ctx.record_bytes > kMaxRecordBytes) {

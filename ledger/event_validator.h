@@ -9,6 +9,7 @@
 // The first failing rule in field order is reported. Pure and thread-safe.
 
 #include <cstddef>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -56,6 +57,10 @@ struct ValidationContext {
 //    (a policy finding, not a validation failure).
 // Reasons quote offending taxonomy keys, codes and enum numbers, but never subject values (personal data).
 [[nodiscard]] absl::Status ValidateEvent(const pdl::v1::PrivacyEvent& event, const ValidationContext& ctx);
+
+// OK, or INVALID_ARGUMENT at `path` when `ts` is outside what google.protobuf.Timestamp allows
+// (0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z, nanos in [0, 999999999]).
+[[nodiscard]] absl::Status CheckTimestamp(std::string_view path, const google::protobuf::Timestamp& ts);
 
 }  // namespace pdl
 

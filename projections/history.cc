@@ -1,3 +1,4 @@
+#include "projections/queries/internal/paging.h"
 #include "projections/history.h"
 
 #include <map>
@@ -46,15 +47,12 @@ absl::StatusOr<pdl::v1::GetSubjectHistoryResponse> GetSubjectHistory(
   const std::string prefix = keys::TimelinePrefix(request.subject_id());
   std::string lower = prefix;
   std::string upper = keys::PrefixSuccessor(prefix);
-  if (request.time_range().has_start_time()) {
-    keys::AppendI64(&lower, absl::ToUnixMicros(ToTime(request.time_range().start_time())));
-  }
+  auto range = queries::ToMicrosRange(request.time_range());
+  if (!range.ok()) return range.status();
+  if (request.time_range().has_start_time()) keys::AppendI64(&lower, range->start);
   if (request.time_range().has_end_time()) {
     upper = prefix;
-    keys::AppendI64(&upper, absl::ToUnixMicros(ToTime(request.time_range().end_time())));
-  }
-  if (request.time_range().has_start_time() && request.time_range().has_end_time() && upper < lower) {
-    return InvalidField("time_range", "end_time is before start_time");
+    keys::AppendI64(&upper, range->end);
   }
 
   const uint64_t fingerprint = HistoryFingerprint(request);

@@ -1,3 +1,4 @@
+#include "ledger/event_validator.h"
 #include "ledger/policy/policy_validator.h"
 
 #include <set>
@@ -19,10 +20,8 @@ using pdl::v1::Policy;
 std::string At(std::string_view base, int index) { return absl::StrCat(Sv(base), "[", index, "]"); }
 std::string Dot(std::string_view base, std::string_view field) { return absl::StrCat(Sv(base), ".", Sv(field)); }
 
-bool ValidTimestamp(const google::protobuf::Timestamp& ts) {
-  // 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z, as google.protobuf.Timestamp requires.
-  return ts.seconds() >= -62135596800 && ts.seconds() <= 253402300799 && ts.nanos() >= 0 && ts.nanos() <= 999999999;
-}
+// 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z, as google.protobuf.Timestamp requires.
+bool ValidTimestamp(const google::protobuf::Timestamp& ts) { return CheckTimestamp("", ts).ok(); }
 
 bool VersionChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';

@@ -14,7 +14,11 @@ absl::StatusOr<pdl::v1::ListRetentionDueResponse> ListRetentionDue(const Store& 
                           .page_size = *page_size,
                           .fingerprint = queries::FingerprintOf("ListRetentionDue", request),
                           .page_token = request.page_token()};
-  if (request.has_due_before()) keys::AppendI64(&scan.upper, absl::ToUnixMicros(ToTime(request.due_before())));
+  if (request.has_due_before()) {
+    auto due_before = queries::TimestampMicros("due_before", request.due_before());
+    if (!due_before.ok()) return due_before.status();
+    keys::AppendI64(&scan.upper, *due_before);
+  }
 
   pdl::v1::ListRetentionDueResponse response;
   const queries::Visit visit = [&](std::string_view, std::string_view value, bool add) -> absl::StatusOr<bool> {

@@ -20,7 +20,9 @@ absl::StatusOr<pdl::v1::ListRightsRequestsResponse> ListRightsRequests(
   }
   auto page_size = queries::PageSize(request.page_size());
   if (!page_size.ok()) return page_size.status();
-  const int64_t as_of = request.has_as_of() ? rmrows::Micros(request.as_of()) : absl::ToUnixMicros(now);
+  auto requested_as_of = queries::TimestampMicros("as_of", request.as_of());
+  if (request.has_as_of() && !requested_as_of.ok()) return requested_as_of.status();
+  const int64_t as_of = request.has_as_of() ? *requested_as_of : absl::ToUnixMicros(now);
 
   queries::RangeScan scan{.family = Cf::kRequestsByDue,
                           .page_size = *page_size,

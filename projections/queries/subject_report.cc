@@ -12,6 +12,7 @@
 #include "projections/audit_queries.h"
 #include "projections/keys.h"
 #include "projections/queries/internal/finding_records.h"
+#include "projections/queries/internal/paging.h"
 #include "projections/read_models/consents.h"
 #include "projections/read_models/internal/rows.h"
 #include "projections/read_models/read_model_keys.h"
@@ -106,16 +107,16 @@ absl::Status AddHolding(const pdl::v1::HoldingPeriod& period, int64_t as_of, pdl
   return absl::OkStatus();
 }
 
-// The evidence of an erasure: the latest fulfilled erasure request's close, else the latest deletion the subject
-// asked for.
-std::optional<pdl::v1::EventRef> ErasureEvidence(const pdl::v1::GetSubjectReportResponse& report) {
+// The evidence of an erasure: the first fulfilled erasure request's close at or after the identity was recorded
+// (`fulfilled_erasures`: every close of the subject's, whatever as_of: the key is destroyed now, even when the
+// report describes an instant before), else the latest deletion the subject asked for up to as_of.
+std::optional<pdl::v1::EventRef> ErasureEvidence(const pdl::v1::GetSubjectReportResponse& report,
+                                                 const std::vector<pdl::v1::EventRef>& fulfilled_erasures,
+                                                 const pdl::v1::EventRef& recorded_by) {
   std::optional<pdl::v1::EventRef> best;
-  for (const auto& r : report.rights_requests()) {
-    if (r.right() == pdl::v1::SUBJECT_RIGHT_ERASURE && r.status() == pdl::v1::RIGHTS_REQUEST_STATUS_CLOSED &&
-        r.outcome() == pdl::v1::REQUEST_OUTCOME_FULFILLED &&
-        (!best.has_value() || Micros(r.closed_by().occurred_at()) > Micros(best->occurred_at()))) {
-      best = r.closed_by();
-    }
+  for (const pdl::v1::EventRef& closed : fulfilled_erasures) {
+    if (Micros(closed.occurred_at()) < Micros(recorded_by.occurred_at())) continue;
+    if (!best.has_value() || Micros(closed.occurred_at()) < Micros(best->occurred_at())) best = closed;
   }
   if (best.has_value()) return best;
   for (const auto& h : report.holdings()) {
@@ -135,7 +136,9 @@ absl::StatusOr<pdl::v1::GetSubjectReportResponse> GetSubjectReport(const Store& 
                                                                    absl::Time now) {
   const std::string& subject = request.subject_id();
   if (subject.empty()) return InvalidField("subject_id", "required");
-  const int64_t as_of = request.has_as_of() ? Micros(request.as_of()) : absl::ToUnixMicros(now);
+  auto requested_as_of = queries::TimestampMicros("as_of", request.as_of());
+  if (request.has_as_of() && !requested_as_of.ok()) return requested_as_of.status();
+  const int64_t as_of = request.has_as_of() ? *requested_as_of : absl::ToUnixMicros(now);
 
   pdl::v1::GetSubjectReportResponse report;
   report.set_subject_id(subject);
@@ -229,10 +232,15 @@ absl::StatusOr<pdl::v1::GetSubjectReportResponse> GetSubjectReport(const Store& 
     flush();
   }
 
+  std::vector<pdl::v1::EventRef> fulfilled_erasures;
   if (absl::Status s = Scan(store, snapshot, Cf::kRequests, subject_prefix, subject_end,
                             [&](std::string_view, std::string_view value) -> absl::Status {
                               pdl::v1::RightsRequestRecord record;
                               if (absl::Status p = Parse(value, &record, "requests"); !p.ok()) return p;
+                              if (record.right() == pdl::v1::SUBJECT_RIGHT_ERASURE && record.has_closed_by() &&
+                                  record.outcome() == pdl::v1::REQUEST_OUTCOME_FULFILLED) {
+                                fulfilled_erasures.push_back(record.closed_by());
+                              }
                               if (!EvaluateRequestAt(&record, as_of)) return absl::OkStatus();
                               if (record.has_closed_at() && Micros(record.closed_at()) > as_of) {
                                 record.clear_closed_at();
@@ -375,7 +383,7 @@ absl::StatusOr<pdl::v1::GetSubjectReportResponse> GetSubjectReport(const Store& 
         if (!key.ok()) return key.status();
         if (!key->has_value()) {
           identity->set_status(pdl::v1::IDENTITY_STATUS_ERASED);
-          if (auto evidence = ErasureEvidence(report); evidence.has_value()) {
+          if (auto evidence = ErasureEvidence(report, fulfilled_erasures, stored.event()); evidence.has_value()) {
             *identity->mutable_erasure_evidence() = *evidence;
           }
         } else {

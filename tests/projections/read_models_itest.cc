@@ -18,6 +18,7 @@
 #include "pdl/v1/store.pb.h"
 #include "projections/applier.h"
 #include "projections/audit_queries.h"
+#include "projections/history.h"
 #include "projections/keys.h"
 #include "projections/read_models/all.h"
 #include "projections/read_models/read_model_keys.h"
@@ -1265,6 +1266,14 @@ TEST_F(ReadModelsTest, SubjectReportDecryptsIdentityAndShowsErasure) {
   ASSERT_EQ(during.rights_requests_size(), 1);
   EXPECT_EQ(during.rights_requests(0).status(), pdl::v1::RIGHTS_REQUEST_STATUS_OPEN);
   EXPECT_FALSE(during.rights_requests(0).has_closed_at());
+  // The key is gone whatever the instant described, and the evidence is the close that destroyed it, not the
+  // deletion before it (which the report as of then does show).
+  EXPECT_EQ(during.identity().status(), pdl::v1::IDENTITY_STATUS_ERASED);
+  EXPECT_EQ(during.identity().erasure_evidence().event_id(), "rc");
+  auto before_request = Report("ann", t2);
+  EXPECT_EQ(before_request.identity().status(), pdl::v1::IDENTITY_STATUS_ERASED);
+  EXPECT_EQ(before_request.identity().erasure_evidence().event_id(), "rc");
+  EXPECT_TRUE(before_request.rights_requests().empty());
 
   vault_.reset();
   EXPECT_EQ(Report("ann").identity().status(), pdl::v1::IDENTITY_STATUS_UNAVAILABLE);
@@ -1285,6 +1294,47 @@ TEST_F(ReadModelsTest, SubjectReportErrors) {
   EXPECT_EQ(before->event_count(), 0u);
   EXPECT_THAT(before->holdings(), IsEmpty());
   EXPECT_THAT(before->subject_kinds(), IsEmpty());
+}
+
+// A timestamp outside what google.protobuf.Timestamp allows (years 0001 to 9999) is an error naming its field, in
+// every query that takes one: never an instant that wrapped around.
+TEST_F(ReadModelsTest, TimestampsOutsideYears1To9999AreInvalidArguments) {
+  Apply({CollectedInto("c1", "s1", Utc(2023, 1, 1), "crm", {"user.name"}, {"essential.service"})});
+  google::protobuf::Timestamp far;
+  far.set_seconds(10000000000000);  // Past 9999-12-31; as µs, past what int64 holds.
+  google::protobuf::Timestamp bad_nanos;
+  bad_nanos.set_nanos(-1);
+
+  pdl::v1::GetSubjectReportRequest report;
+  report.set_subject_id("s1");
+  *report.mutable_as_of() = far;
+  ExpectFieldError(GetSubjectReport(*store_, nullptr, report, kNow).status(), absl::StatusCode::kInvalidArgument,
+                   "as_of");
+  *report.mutable_as_of() = bad_nanos;
+  ExpectFieldError(GetSubjectReport(*store_, nullptr, report, kNow).status(), absl::StatusCode::kInvalidArgument,
+                   "as_of");
+  report.mutable_as_of()->set_seconds(253402300799);  // 9999-12-31T23:59:59Z is valid: everything so far.
+  report.mutable_as_of()->set_nanos(0);
+  auto last = GetSubjectReport(*store_, nullptr, report, kNow);
+  ASSERT_TRUE(last.ok()) << last.status();
+  EXPECT_EQ(last->event_count(), 1u);
+
+  pdl::v1::ListRightsRequestsRequest requests;
+  *requests.mutable_as_of() = far;
+  ExpectFieldError(ListRightsRequests(*store_, requests, kNow).status(), absl::StatusCode::kInvalidArgument,
+                   "as_of");
+  pdl::v1::ListRetentionDueRequest due;
+  *due.mutable_due_before() = far;
+  ExpectFieldError(ListRetentionDue(*store_, due).status(), absl::StatusCode::kInvalidArgument, "due_before");
+  pdl::v1::ListFindingsRequest findings;
+  *findings.mutable_time_range()->mutable_end_time() = far;
+  ExpectFieldError(ListFindings(*store_, findings).status(), absl::StatusCode::kInvalidArgument,
+                   "time_range.end_time");
+  pdl::v1::GetSubjectHistoryRequest history;
+  history.set_subject_id("s1");
+  *history.mutable_time_range()->mutable_start_time() = bad_nanos;
+  ExpectFieldError(GetSubjectHistory(*store_, history).status(), absl::StatusCode::kInvalidArgument,
+                   "time_range.start_time");
 }
 
 // ---------------------------------------------------------------------------------------------------------------

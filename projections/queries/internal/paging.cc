@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ledger/event_validator.h"
 #include "ledger/field_error.h"
 #include "ledger/sv.h"
 #include "projections/history.h"
@@ -30,10 +31,23 @@ absl::StatusOr<int> PageSize(int32_t requested) {
   return requested == 0 ? kDefaultPageSize : std::min<int>(requested, kMaxPageSize);
 }
 
+absl::StatusOr<int64_t> TimestampMicros(std::string_view field, const google::protobuf::Timestamp& ts) {
+  if (absl::Status s = CheckTimestamp(field, ts); !s.ok()) return s;
+  return absl::ToUnixMicros(ToTime(ts));
+}
+
 absl::StatusOr<MicrosRange> ToMicrosRange(const pdl::v1::TimeRange& range) {
   MicrosRange out;
-  if (range.has_start_time()) out.start = absl::ToUnixMicros(ToTime(range.start_time()));
-  if (range.has_end_time()) out.end = absl::ToUnixMicros(ToTime(range.end_time()));
+  if (range.has_start_time()) {
+    auto start = TimestampMicros("time_range.start_time", range.start_time());
+    if (!start.ok()) return start.status();
+    out.start = *start;
+  }
+  if (range.has_end_time()) {
+    auto end = TimestampMicros("time_range.end_time", range.end_time());
+    if (!end.ok()) return end.status();
+    out.end = *end;
+  }
   if (out.end < out.start) return InvalidField("time_range", "end_time is before start_time");
   return out;
 }

@@ -40,6 +40,8 @@ struct MicrosRange {
   int64_t end = INT64_MAX;
 };
 [[nodiscard]] absl::StatusOr<MicrosRange> ToMicrosRange(const pdl::v1::TimeRange& range);
+// `ts` as µs since the epoch; INVALID_ARGUMENT naming `field` when it is not a valid Timestamp (years 0001 to 9999).
+[[nodiscard]] absl::StatusOr<int64_t> TimestampMicros(std::string_view field, const google::protobuf::Timestamp& ts);
 
 // The fingerprint of `request` with its paging fields cleared, bound to `method`.
 template <typename Request>
