@@ -54,9 +54,10 @@ struct RebuildResult {
 // row instead of a copy of the record; rights requests due by the response deadline of the judging policy; 4: the
 // findings of a sealed event are keys only, their records read from the log; 5: one findings_by_subject row per
 // event; 6: that row holds the event's id, action and time; 7: and its findings; 8: one findings row per event,
-// keyed by time and position, with the rule and severity of each finding), so that a data directory of an earlier
-// build gets its read models rebuilt from the log instead of being misread.
-inline constexpr int kReadModelLayout = 8;
+// keyed by time and position, with the rule and severity of each finding; 9: each holding way keeps retained_at and
+// the subject index the retention steps of each event, for retain_until as of a past instant), so that a data
+// directory of an earlier build gets its read models rebuilt from the log instead of being misread.
+inline constexpr int kReadModelLayout = 9;
 
 // On start: the layout recorded in the store (the default family) differs from kReadModelLayout, or none is
 // recorded while the log holds records (a store of a build before layouts were recorded) -> rebuilds the read

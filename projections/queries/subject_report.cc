@@ -3,6 +3,8 @@
 // subject timeline (event count). Everything is filtered to occurred_at <= as_of.
 
 #include <algorithm>
+#include <functional>
+#include <optional>
 #include <map>
 #include <tuple>
 
@@ -65,7 +67,12 @@ void SetMax(google::protobuf::Timestamp* ts, const google::protobuf::Timestamp& 
   if (first || Micros(v) > Micros(*ts)) *ts = v;
 }
 
-absl::Status AddHolding(const pdl::v1::HoldingPeriod& period, int64_t as_of, pdl::v1::GetSubjectReportResponse* report,
+// retain_until as of the report's instant of the way at an index of a period, when its stored value may come from
+// later events (the way's retained_at is after as_of): from the subject's retention steps; std::nullopt for none.
+using RetainAsOf = std::function<absl::StatusOr<std::optional<int64_t>>(const pdl::v1::HoldingPeriod&, int)>;
+
+absl::Status AddHolding(const pdl::v1::HoldingPeriod& period, int64_t as_of, const RetainAsOf& retain_as_of,
+                        pdl::v1::GetSubjectReportResponse* report,
                         std::map<std::pair<std::string, int>, pdl::v1::DataSource>* sources) {
   if (Micros(period.since()) > as_of) return absl::OkStatus();
   pdl::v1::Holding* h = report->add_holdings();
@@ -75,7 +82,8 @@ absl::Status AddHolding(const pdl::v1::HoldingPeriod& period, int64_t as_of, pdl
   const bool deleted = period.has_deleted_at() && Micros(period.deleted_at()) <= as_of;
   h->set_status(deleted ? pdl::v1::HOLDING_STATUS_DELETED : pdl::v1::HOLDING_STATUS_HELD);
   bool first_way = true;
-  for (const auto& way : period.collections()) {
+  for (int w = 0; w < period.collections_size(); ++w) {
+    const pdl::v1::HoldingCollection& way = period.collections(w);
     if (Micros(way.first_seen()) > as_of) continue;
     for (const auto& p : way.purposes()) rmrows::InsertSorted(h->mutable_purposes(), p);
     rmrows::InsertSorted(h->mutable_legal_bases(), way.legal_basis());
@@ -83,8 +91,16 @@ absl::Status AddHolding(const pdl::v1::HoldingPeriod& period, int64_t as_of, pdl
     rmrows::InsertSorted(h->mutable_sources(), way.source());
     if (!way.consent_id().empty()) rmrows::InsertSorted(h->mutable_consent_ids(), way.consent_id());
     if (!way.retention_rule().empty()) rmrows::InsertSorted(h->mutable_retention_rules(), way.retention_rule());
-    if (way.has_retain_until() && (!h->has_retain_until() || Micros(way.retain_until()) > Micros(h->retain_until()))) {
-      *h->mutable_retain_until() = way.retain_until();
+    std::optional<int64_t> retain;
+    if (way.has_retained_at() && Micros(way.retained_at()) > as_of) {
+      auto then = retain_as_of(period, w);
+      if (!then.ok()) return then.status();
+      retain = *then;
+    } else if (way.has_retain_until()) {
+      retain = Micros(way.retain_until());
+    }
+    if (retain.has_value() && (!h->has_retain_until() || *retain > Micros(h->retain_until()))) {
+      rmrows::SetMicros(h->mutable_retain_until(), *retain);
     }
     if (first_way || Micros(way.first_event().occurred_at()) < Micros(h->collected_by().occurred_at())) {
       *h->mutable_collected_by() = way.first_event();
@@ -178,6 +194,37 @@ absl::StatusOr<pdl::v1::GetSubjectReportResponse> GetSubjectReport(const Store& 
   }
 
   std::map<std::pair<std::string, int>, pdl::v1::DataSource> sources;
+  // The retention steps up to as_of, read on first need: per way (system, category, opened partition and seq,
+  // index), the largest retain_until a step gave it.
+  using WayKey = std::tuple<std::string, std::string, uint32_t, uint64_t, uint32_t>;
+  std::optional<std::map<WayKey, int64_t>> steps;
+  const RetainAsOf retain_as_of = [&](const pdl::v1::HoldingPeriod& period,
+                                      int way) -> absl::StatusOr<std::optional<int64_t>> {
+    if (!steps.has_value()) {
+      steps.emplace();
+      const std::string prefix = rmkeys::SubjectTagPrefix(subject, rmkeys::kTagRetention);
+      if (absl::Status s = Scan(store, snapshot, Cf::kSubjectIndex, prefix, TagUpper(prefix, as_of),
+                                [&](std::string_view, std::string_view value) -> absl::Status {
+                                  pdl::v1::RetentionSteps row;
+                                  if (absl::Status p = Parse(value, &row, "subject_index"); !p.ok()) return p;
+                                  for (const auto& step : row.steps()) {
+                                    const WayKey key{step.system(), step.category(), step.opened_partition(),
+                                                     step.opened_seq(), step.way()};
+                                    auto [it, fresh] = steps->try_emplace(key, Micros(step.retain_until()));
+                                    if (!fresh) it->second = std::max(it->second, Micros(step.retain_until()));
+                                  }
+                                  return absl::OkStatus();
+                                });
+          !s.ok()) {
+        steps.reset();
+        return s;
+      }
+    }
+    auto it = steps->find(WayKey{period.system(), period.category(), period.opened_by().partition(),
+                                 period.opened_by().seq(), static_cast<uint32_t>(way)});
+    if (it == steps->end()) return std::nullopt;
+    return it->second;
+  };
   // holdings: the set of open periods of each system, then every closed period (read_model_keys.h); shown per
   // system, open before closed.
   if (absl::Status s = Scan(store, snapshot, Cf::kHoldings, subject_prefix, subject_end,
@@ -186,7 +233,7 @@ absl::StatusOr<pdl::v1::GetSubjectReportResponse> GetSubjectReport(const Store& 
                               if (!rest.empty() && rest.front() == rmkeys::kClosedTag) {
                                 pdl::v1::HoldingPeriod period;
                                 if (absl::Status p = Parse(value, &period, "holdings"); !p.ok()) return p;
-                                return AddHolding(period, as_of, &report, &sources);
+                                return AddHolding(period, as_of, retain_as_of, &report, &sources);
                               }
                               std::string system;
                               if (!keys::ConsumeString(&rest, &system) || !rest.empty()) {
@@ -195,7 +242,8 @@ absl::StatusOr<pdl::v1::GetSubjectReportResponse> GetSubjectReport(const Store& 
                               pdl::v1::HoldingSet set;
                               if (absl::Status p = Parse(value, &set, "holdings"); !p.ok()) return p;
                               for (const auto& period : set.open()) {
-                                if (absl::Status a = AddHolding(period, as_of, &report, &sources); !a.ok()) return a;
+                                absl::Status added = AddHolding(period, as_of, retain_as_of, &report, &sources);
+                                if (!added.ok()) return added;
                               }
                               return absl::OkStatus();
                             });

@@ -36,6 +36,28 @@ std::vector<std::string> Distinct(const google::protobuf::RepeatedPtrField<std::
   return out;
 }
 
+// Records that the event now applied gave `way` (the collection at `way_index` of `period`) the retain_until
+// `retain` (µs), for reports as of an earlier instant: one step in `steps`, and the way's retained_at.
+void AddStep(const HoldingPeriod& period, int way_index, HoldingCollection& way, int64_t retain, int64_t occurred,
+             pdl::v1::RetentionSteps* steps) {
+  auto* step = steps->add_steps();
+  step->set_system(period.system());
+  step->set_category(period.category());
+  step->set_opened_partition(period.opened_by().partition());
+  step->set_opened_seq(period.opened_by().seq());
+  step->set_way(static_cast<uint32_t>(way_index));
+  SetMicros(step->mutable_retain_until(), retain);
+  if (!way.has_retained_at() || occurred > Micros(way.retained_at())) SetMicros(way.mutable_retained_at(), occurred);
+}
+
+// Writes the event's steps, if any, at its position in the subject index.
+void PutSteps(const SealedEventView& sealed, const pdl::v1::RetentionSteps& steps, BatchWriter& batch) {
+  if (steps.steps().empty()) return;
+  batch.Put(Cf::kSubjectIndex,
+            rmkeys::SubjectTagPosKey(sealed.event->subject().id(), rmkeys::kTagRetention, rmrows::PosOf(sealed)),
+            rmrows::Bytes(steps));
+}
+
 // The open periods of one subject in one system: one row, kept decoded for the batch (BatchWriter::Row), since a
 // subject's collections into a system come in runs. No row once nothing is open.
 absl::StatusOr<HoldingSet*> OpenSet(BatchWriter& batch, std::string_view subject_id, std::string_view system) {
@@ -207,6 +229,7 @@ absl::Status EndUntilEvent(const SealedEventView& sealed, pdl::v1::RetentionEven
   const int64_t occurred = Micros(e.occurred_at());
   auto systems = OpenSystems(batch, e.subject().id());
   if (!systems.ok()) return systems.status();
+  pdl::v1::RetentionSteps steps;
   for (const std::string& system : *systems) {
     auto open = OpenSet(batch, e.subject().id(), system);
     if (!open.ok()) return open.status();
@@ -214,12 +237,14 @@ absl::Status EndUntilEvent(const SealedEventView& sealed, pdl::v1::RetentionEven
       std::optional<int64_t> retain, overdue;
       const std::optional<std::string> old_due =
           period.has_retain_until() ? std::optional<std::string>(DueKey(period)) : std::nullopt;
-      for (HoldingCollection& way : *period.mutable_collections()) {
+      for (int w = 0; w < period.collections_size(); ++w) {
+        HoldingCollection& way = *period.mutable_collections(w);
         if (way.until_event().event() != ending || way.has_retain_until()) continue;
         if (ending == pdl::v1::RETENTION_EVENT_CONSENT_WITHDRAWAL && way.consent_id() != consent_id) continue;
         const absl::Time until = policy::AddPeriod(ToTime(e.occurred_at()), way.until_event().plus());
         SetMicros(way.mutable_retain_until(), absl::ToUnixMicros(until));
         const int64_t due = absl::ToUnixMicros(until);
+        AddStep(period, w, way, due, occurred, &steps);
         const int64_t late = absl::ToUnixMicros(policy::RetentionOverdueAt(until, way.until_grace()));
         retain = retain.has_value() ? std::max(*retain, due) : due;
         overdue = overdue.has_value() ? std::max(*overdue, late) : late;
@@ -231,6 +256,7 @@ absl::Status EndUntilEvent(const SealedEventView& sealed, pdl::v1::RetentionEven
       }
     }
   }
+  PutSteps(sealed, steps, batch);
   return absl::OkStatus();
 }
 
@@ -271,6 +297,7 @@ absl::Status HoldingsModel::Collect(const SealedEventView& sealed, BatchWriter& 
   if (!open.ok()) return open.status();
   HoldingSet& set = **open;
 
+  pdl::v1::RetentionSteps steps;
   for (const std::string& category : Distinct(c.categories())) {
     std::optional<int64_t> retain;
     if (c.has_retain_until()) retain = Micros(c.retain_until());
@@ -309,13 +336,15 @@ absl::Status HoldingsModel::Collect(const SealedEventView& sealed, BatchWriter& 
     bool due_changed = !found;
 
     HoldingCollection* way = nullptr;
-    for (auto& existing : *period.mutable_collections()) {
-      if (SameWay(existing, e, rule)) {
-        way = &existing;
+    int way_index = 0;
+    for (; way_index < period.collections_size(); ++way_index) {
+      if (SameWay(period.collections(way_index), e, rule)) {
+        way = period.mutable_collections(way_index);
         break;
       }
     }
     if (way == nullptr) {
+      way_index = period.collections_size();
       way = period.add_collections();
       *way->mutable_purposes() = c.purposes();
       way->set_legal_basis(c.legal_basis());
@@ -333,6 +362,7 @@ absl::Status HoldingsModel::Collect(const SealedEventView& sealed, BatchWriter& 
     if (retain.has_value() && (!way->has_retain_until() || *retain > Micros(way->retain_until()))) {
       SetMicros(way->mutable_retain_until(), *retain);
     }
+    if (retain.has_value()) AddStep(period, way_index, *way, *retain, occurred, &steps);
     if (!sealed.policy_version.empty() && way->policy_version() != sealed.policy_version) {
       way->set_policy_version(sealed.policy_version);
     }
@@ -349,6 +379,7 @@ absl::Status HoldingsModel::Collect(const SealedEventView& sealed, BatchWriter& 
       return s;
     }
   }
+  PutSteps(sealed, steps, batch);
   return absl::OkStatus();
 }
 

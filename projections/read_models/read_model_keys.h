@@ -96,10 +96,12 @@ std::optional<SubjectFindingKeyParts> ParseSubjectFindingKey(std::string_view ke
 //   kTagMeta       (nothing)                   -> SubjectMeta (kinds and policy versions, first seen)
 //   kTagDisclosure occurred_at, partition, seq -> DisclosureRecord
 //   kTagTransfer   occurred_at, partition, seq -> TransferRecord
+//   kTagRetention  occurred_at, partition, seq -> RetentionSteps (written by the holdings model)
 inline constexpr char kTagIdentity = 'I';
 inline constexpr char kTagMeta = 'M';
 inline constexpr char kTagDisclosure = 'S';
 inline constexpr char kTagTransfer = 'T';
+inline constexpr char kTagRetention = 'R';
 std::string SubjectTagPrefix(std::string_view subject_id, char tag);
 std::string SubjectTagPosKey(std::string_view subject_id, char tag, const EventPos& pos);
 

@@ -419,6 +419,20 @@ TEST_F(SeedScenarioTest, AliceArt15ReportIsWhatThePolicyAndHerStorySay) {
   }
   EXPECT_EQ(before.consents(0).status(), pdl::v1::CONSENT_STATUS_GIVEN);
   EXPECT_EQ(before.transfers(0).count(), 1u);
+
+  // As of 2024-03-11 each retain_until is what the events up to then gave: usage data 14 months after her one
+  // visit so far (2024-01-15; the September visit extends it later), the consent-based tokens without an end
+  // (their consents are withdrawn later).
+  const auto march = Report("demo-alice", "2024-03-11T00:00:00Z");
+  std::map<std::string, std::string> until;
+  for (const auto& h : march.holdings()) {
+    until[absl::StrCat(h.system(), " ", h.category())] = h.has_retain_until() ? When(h.retain_until()) : "-";
+  }
+  EXPECT_EQ(until["connect-web user.device.cookie_id"], W("2025-03-15T09:01:00Z"));
+  EXPECT_EQ(until["connect-web user.behavior.browsing_history"], W("2025-03-15T09:01:00Z"));
+  EXPECT_EQ(until["looker-connector user.authorization.credentials"], "-");
+  EXPECT_EQ(until["sheets-export user.authorization.credentials"], "-");
+  EXPECT_EQ(until["connect-security user.device.ip_address"], W("2026-01-15T09:00:02Z"));
 }
 
 // The Art. 30 record of the named subjects alone, against the policy's declarations. Entry counts are per data

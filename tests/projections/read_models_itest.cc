@@ -283,6 +283,38 @@ TEST_F(ReadModelsTest, ScansSeeTheBatchsRowsOverTheStoredOnesInKeyOrderWithinThe
 // ---------------------------------------------------------------------------------------------------------------
 // Holdings and retention due.
 
+// A way collected again later extends its retain_until; a report as of an instant between shows the retain_until
+// the collections up to then gave, including one that arrived out of order, and the rows after a rebuild are the
+// same.
+TEST_F(ReadModelsTest, RetainUntilAsOfAnInstantIsWhatTheCollectionsUpToThenGave) {
+  const auto visit = [](const std::string& id, absl::Time at, absl::Time until) {
+    return CollectedInto(id, "s1", at, "web", {"user.device.cookie_id"}, {"analytics.reporting"},
+                         pdl::v1::LEGAL_BASIS_CONSENT, until, "usage-data");
+  };
+  Apply({visit("v1", Utc(2024, 1, 15), Utc(2025, 3, 15))});
+  Apply({visit("v3", Utc(2024, 9, 30), Utc(2025, 11, 30))});
+  // Sealed last, occurred in between.
+  Apply({visit("v2", Utc(2024, 2, 20), Utc(2025, 4, 20))});
+  const auto retain_as_of = [&](std::optional<absl::Time> as_of) -> std::optional<absl::Time> {
+    auto report = Report("s1", as_of);
+    const auto* cookie = FindHolding(report, "web", "user.device.cookie_id", pdl::v1::HOLDING_STATUS_HELD);
+    if (cookie == nullptr || !cookie->has_retain_until()) return std::nullopt;
+    return T(cookie->retain_until());
+  };
+  EXPECT_EQ(retain_as_of(Utc(2024, 1, 16)), Utc(2025, 3, 15));
+  EXPECT_EQ(retain_as_of(Utc(2024, 3, 11)), Utc(2025, 4, 20));
+  EXPECT_EQ(retain_as_of(Utc(2024, 9, 29)), Utc(2025, 4, 20));
+  EXPECT_EQ(retain_as_of(Utc(2024, 9, 30)), Utc(2025, 11, 30));
+  EXPECT_EQ(retain_as_of(Utc(2026, 1, 1)), Utc(2025, 11, 30));
+  EXPECT_EQ(retain_as_of(std::nullopt), Utc(2025, 4, 20));  // Now is kNow, 2024-06-01.
+  EXPECT_EQ(retain_as_of(Utc(2024, 1, 14)), std::nullopt);  // Not collected yet: no holding at all.
+
+  auto rebuilt = RebuildReadModels(*store_, ModelPointers(models_), ReadModelFamilies());
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  EXPECT_EQ(rebuilt->digest_before, rebuilt->digest_after);
+  EXPECT_EQ(retain_as_of(Utc(2024, 3, 11)), Utc(2025, 4, 20));
+}
+
 TEST_F(ReadModelsTest, HoldingsOpenJoinAndCloseWithTheirTimes) {
   const absl::Time t1 = Utc(2023, 1, 10), t2 = Utc(2023, 2, 10), t3 = Utc(2023, 3, 10), t4 = Utc(2023, 4, 10);
   Apply({CollectedInto("c1", "s1", t1, "accounts-db", {"user.contact.email", "user.name"}, {"essential.service"},
