@@ -251,7 +251,8 @@ absl::Status Sealer::RunOnce() {
   SealTracker* tracker = tracker_;
   SealedBatchReport report{.records = prepared->records(), .findings = prepared->findings()};
   return applier_->CommitBehind(
-      std::move(*prepared), [tracker, on_durable = options_.on_durable, polled_at, report](const auto& cursors) mutable {
+      std::move(*prepared),
+      [tracker, on_durable = options_.on_durable, polled_at, report](const auto& cursors) mutable {
         for (const auto& [partition, cursor] : cursors) {
           tracker->OnSealed(static_cast<int>(partition), cursor.next_offset());
         }
