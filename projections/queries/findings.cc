@@ -5,8 +5,13 @@
 // findings of one event.
 
 #include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_join.h"
 
 #include "ledger/field_error.h"
+#include "ledger/policy/findings.h"
 #include "projections/audit_queries.h"
 #include "projections/keys.h"
 #include "projections/queries/internal/finding_records.h"
@@ -20,6 +25,12 @@ absl::StatusOr<pdl::v1::ListFindingsResponse> ListFindings(const Store& store,
                                                            const pdl::v1::ListFindingsRequest& request) {
   if (!pdl::v1::Severity_IsValid(request.min_severity())) {
     return InvalidField("min_severity", absl::StrCat(request.min_severity(), " is not a Severity"));
+  }
+  if (!request.rule_id().empty() && policy::FindRule(request.rule_id()) == nullptr) {
+    std::vector<std::string> known;
+    for (const policy::RuleInfo& rule : policy::AllRules()) known.emplace_back(rule.id);
+    return InvalidField("rule_id", absl::StrCat("'", request.rule_id(), "' is not a rule; the rules are ",
+                                                absl::StrJoin(known, ", ")));
   }
   auto range = queries::ToMicrosRange(request.time_range());
   if (!range.ok()) return range.status();

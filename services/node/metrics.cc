@@ -1,11 +1,11 @@
 #include "services/node/metrics.h"
 
-#include <cctype>
 #include <exception>
 #include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/policy/findings.h"
 #include "prometheus/collectable.h"
 #include "prometheus/counter.h"
 #include "prometheus/exposer.h"
@@ -20,13 +20,6 @@ namespace {
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
-
-std::string SeverityLabel(pdl::v1::Severity severity) {
-  std::string name = pdl::v1::Severity_Name(severity);
-  if (name.rfind("SEVERITY_", 0) == 0) name = name.substr(9);
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return name.empty() ? "unknown" : name;
-}
 
 std::string CodeLabel(absl::StatusCode code) { return absl::StatusCodeToString(code); }
 
@@ -86,7 +79,7 @@ class NodeMetrics::Activity {
     latency_.Observe(absl::ToDoubleSeconds(batch.latency));
     records_.Observe(static_cast<double>(batch.records));
     for (const auto& [key, count] : batch.findings) {
-      findings_.Add({{"rule", key.first}, {"severity", SeverityLabel(key.second)}})
+      findings_.Add({{"rule", key.first}, {"severity", policy::SeverityName(key.second)}})
           .Increment(static_cast<double>(count));
     }
   }

@@ -1070,6 +1070,12 @@ TEST_F(ReadModelsTest, FindingsByTimeRuleSeverityAndSubject) {
   request.Clear();
   request.set_min_severity(static_cast<pdl::v1::Severity>(42));
   ExpectFieldError(ListFindings(*store_, request).status(), absl::StatusCode::kInvalidArgument, "min_severity");
+  // A rule the catalogue does not hold (a typo) is an error that lists the rules, not an empty list.
+  request.Clear();
+  request.set_rule_id("transfer.no_mechanis");
+  const absl::Status typo = ListFindings(*store_, request).status();
+  ExpectFieldError(typo, absl::StatusCode::kInvalidArgument, "rule_id");
+  EXPECT_THAT(typo.message(), HasSubstr("transfer.no_mechanism, "));
 
   auto report = Report("s1", Utc(2023, 2, 1));
   ASSERT_EQ(report.findings_size(), 1);
