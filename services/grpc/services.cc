@@ -111,21 +111,42 @@ grpc::Status Answer(grpc::ServerContext* context, absl::StatusOr<Response> resul
 
 }  // namespace
 
+absl::Status RebuildGate::Overlapped(uint64_t entered) const {
+  if (entered % 2 == 0 && generation() == entered) return absl::OkStatus();
+  return absl::UnavailableError(
+      "the read models are being rebuilt from the log (AdminService.RebuildProjections); an answer now would be "
+      "partial: retry once the rebuild has returned");
+}
+
+template <typename Response, typename Query>
+grpc::Status AuditServiceImpl::FromReadModels(grpc::ServerContext* context, Query&& query, Response* response) const {
+  const uint64_t entered = gate_ != nullptr ? gate_->generation() : 0;
+  if (gate_ != nullptr) {
+    if (absl::Status s = gate_->Overlapped(entered); !s.ok()) return ToGrpc(s, context);
+  }
+  absl::StatusOr<Response> result = query();
+  if (gate_ != nullptr) {
+    if (absl::Status s = gate_->Overlapped(entered); !s.ok()) return ToGrpc(s, context);
+  }
+  return Answer(context, std::move(result), response);
+}
+
 grpc::Status AuditServiceImpl::GetSubjectReport(grpc::ServerContext* context,
                                                 const pdl::v1::GetSubjectReportRequest* request,
                                                 pdl::v1::GetSubjectReportResponse* response) {
-  return Answer(context, pdl::GetSubjectReport(*store_, vault_, *request, absl::Now()), response);
+  return FromReadModels(
+      context, [&] { return pdl::GetSubjectReport(*store_, vault_, *request, absl::Now()); }, response);
 }
 
 grpc::Status AuditServiceImpl::ListTransfers(grpc::ServerContext* context, const pdl::v1::ListTransfersRequest* request,
                                              pdl::v1::ListTransfersResponse* response) {
-  return Answer(context, pdl::ListTransfers(*store_, *request), response);
+  return FromReadModels(context, [&] { return pdl::ListTransfers(*store_, *request); }, response);
 }
 
 grpc::Status AuditServiceImpl::ListDisclosures(grpc::ServerContext* context,
                                                const pdl::v1::ListDisclosuresRequest* request,
                                                pdl::v1::ListDisclosuresResponse* response) {
-  return Answer(context, pdl::ListDisclosures(*store_, *request), response);
+  return FromReadModels(context, [&] { return pdl::ListDisclosures(*store_, *request); }, response);
 }
 
 grpc::Status AuditServiceImpl::GetRecordsOfProcessing(grpc::ServerContext* context,
@@ -137,25 +158,27 @@ grpc::Status AuditServiceImpl::GetRecordsOfProcessing(grpc::ServerContext* conte
     if (!found.ok()) return ToGrpc(found.status(), context);
     declared = std::move(*found);
   }
-  return Answer(context, pdl::GetRecordsOfProcessing(*store_, *request, declared.has_value() ? &*declared : nullptr),
-                response);
+  return FromReadModels(
+      context,
+      [&] { return pdl::GetRecordsOfProcessing(*store_, *request, declared.has_value() ? &*declared : nullptr); },
+      response);
 }
 
 grpc::Status AuditServiceImpl::ListRightsRequests(grpc::ServerContext* context,
                                                   const pdl::v1::ListRightsRequestsRequest* request,
                                                   pdl::v1::ListRightsRequestsResponse* response) {
-  return Answer(context, pdl::ListRightsRequests(*store_, *request, absl::Now()), response);
+  return FromReadModels(context, [&] { return pdl::ListRightsRequests(*store_, *request, absl::Now()); }, response);
 }
 
 grpc::Status AuditServiceImpl::ListFindings(grpc::ServerContext* context, const pdl::v1::ListFindingsRequest* request,
                                             pdl::v1::ListFindingsResponse* response) {
-  return Answer(context, pdl::ListFindings(*store_, *request), response);
+  return FromReadModels(context, [&] { return pdl::ListFindings(*store_, *request); }, response);
 }
 
 grpc::Status AuditServiceImpl::ListRetentionDue(grpc::ServerContext* context,
                                                 const pdl::v1::ListRetentionDueRequest* request,
                                                 pdl::v1::ListRetentionDueResponse* response) {
-  return Answer(context, pdl::ListRetentionDue(*store_, *request), response);
+  return FromReadModels(context, [&] { return pdl::ListRetentionDue(*store_, *request); }, response);
 }
 
 namespace {

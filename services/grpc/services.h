@@ -4,6 +4,8 @@
 // The gRPC services: thin adapters over the node's domain objects. Each method converts, delegates and maps the
 // status; no logic of its own. Thread-safe (the sync server calls them from its pool).
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <utility>
@@ -42,14 +44,35 @@ class IngestServiceImpl final : public pdl::v1::IngestService::Service {
   std::function<void(absl::StatusCode)> on_outcome_;
 };
 
+// Whether the read models are whole. A rebuild drops them and fills them again from the log; a query that
+// overlapped it would answer from part of them (no findings, too few transfers) as if that were all. The rebuild
+// brackets its work with Begin/End; a read-model query notes generation() before it reads and asks Overlapped
+// after. Thread-safe.
+class RebuildGate {
+ public:
+  void Begin() { generation_.fetch_add(1); }
+  void End() { generation_.fetch_add(1); }
+  uint64_t generation() const { return generation_.load(); }
+  bool rebuilding() const { return generation() % 2 == 1; }
+  // UNAVAILABLE when a rebuild runs now or ran since `entered` (a generation()); OK otherwise.
+  [[nodiscard]] absl::Status Overlapped(uint64_t entered) const;
+
+ private:
+  // Odd while a rebuild runs.
+  std::atomic<uint64_t> generation_{0};
+};
+
 // Read queries (projections/history.h, projections/audit_queries.h). `vault` decrypts identities in subject reports
 // (null: reports say IDENTITY_STATUS_UNAVAILABLE); `declarations` returns what the policy in force declares, to
-// mark the records of processing (unset, or std::nullopt: rows stay DECLARATION_UNSPECIFIED). Not owned.
+// mark the records of processing (unset, or std::nullopt: rows stay DECLARATION_UNSPECIFIED); `gate`, if set, makes
+// every read-model query (all but GetSubjectHistory, which reads the log's own index) answer UNAVAILABLE rather
+// than partly while a rebuild runs. Not owned.
 class AuditServiceImpl final : public pdl::v1::AuditService::Service {
  public:
   using DeclarationsFn = std::function<absl::StatusOr<std::optional<RopaDeclarations>>()>;
-  explicit AuditServiceImpl(const Store* store, const VaultStore* vault = nullptr, DeclarationsFn declarations = {})
-      : store_(store), vault_(vault), declarations_(std::move(declarations)) {}
+  explicit AuditServiceImpl(const Store* store, const VaultStore* vault = nullptr, DeclarationsFn declarations = {},
+                            const RebuildGate* gate = nullptr)
+      : store_(store), vault_(vault), declarations_(std::move(declarations)), gate_(gate) {}
   grpc::Status GetSubjectHistory(grpc::ServerContext* context, const pdl::v1::GetSubjectHistoryRequest* request,
                                  pdl::v1::GetSubjectHistoryResponse* response) override;
   grpc::Status GetSubjectReport(grpc::ServerContext* context, const pdl::v1::GetSubjectReportRequest* request,
@@ -69,9 +92,14 @@ class AuditServiceImpl final : public pdl::v1::AuditService::Service {
                                 pdl::v1::ListRetentionDueResponse* response) override;
 
  private:
+  // Runs a read-model query and answers it, or UNAVAILABLE when it overlapped a rebuild.
+  template <typename Response, typename Query>
+  grpc::Status FromReadModels(grpc::ServerContext* context, Query&& query, Response* response) const;
+
   const Store* store_;
   const VaultStore* vault_;
   DeclarationsFn declarations_;
+  const RebuildGate* gate_;
 };
 
 class AdminServiceImpl final : public pdl::v1::AdminService::Service {

@@ -314,6 +314,8 @@ absl::Status RunNode(const NodeConfig& config) {
     }
   }
 
+  // A rebuild of the read models (AdminService) makes the queries over them wait for it (UNAVAILABLE meanwhile).
+  RebuildGate rebuild_gate;
   // Metrics: the scrape reads the same state as GetStats (set below, once its sources exist).
   std::function<absl::StatusOr<pdl::v1::GetStatsResponse>()> stats;
   NodeMetrics metrics([&]() -> absl::StatusOr<ScrapedState> {
@@ -321,7 +323,9 @@ absl::Status RunNode(const NodeConfig& config) {
     auto read = stats();
     if (!read.ok()) return read.status();
     state.stats = std::move(*read);
+    const uint64_t entered = rebuild_gate.generation();
     if (absl::Status s = ReadDueCounts(**store, absl::Now(), &state); !s.ok()) return s;
+    if (absl::Status s = rebuild_gate.Overlapped(entered); !s.ok()) return s;
     return state;
   });
 
@@ -389,12 +393,13 @@ absl::Status RunNode(const NodeConfig& config) {
   absl::Cleanup stop_metrics = [&metrics] { metrics.StopServing(); };
 
   IngestServiceImpl ingest_service(&ingest, [&metrics](absl::StatusCode code) { metrics.OnPublish(code); });
-  AuditServiceImpl audit_service(store->get(), &vault, [&]() -> absl::StatusOr<std::optional<RopaDeclarations>> {
+  const auto declarations = [&]() -> absl::StatusOr<std::optional<RopaDeclarations>> {
     auto in_force = policy_admin::GetPolicy(**registry, {}, absl::Now());
     if (in_force.status().code() == absl::StatusCode::kNotFound) return std::nullopt;
     if (!in_force.ok()) return in_force.status();
     return DeclarationsOf(in_force->policy().policy());
-  });
+  };
+  AuditServiceImpl audit_service(store->get(), &vault, declarations, &rebuild_gate);
   ProofServiceImpl proof_service(store->get(),
                                  ProofConfig{.partitions = *partitions, .verifier_key = signer->Verifier().Key()});
   AdminServiceImpl::Handlers admin;
@@ -420,7 +425,7 @@ absl::Status RunNode(const NodeConfig& config) {
     const bool digest_only = request.digest_only();
     // On the sealer thread between two batches: nothing else writes the read models while they are rebuilt.
     absl::Status ran = sealer.RunBetweenBatches(
-        [db, models, digest_only, out]() -> absl::Status {
+        [db, models, digest_only, out, &rebuild_gate]() -> absl::Status {
           const absl::Time start = absl::Now();
           if (digest_only) {
             auto digest = ReadModelDigest(*db, ReadModelFamilies());
@@ -429,6 +434,8 @@ absl::Status RunNode(const NodeConfig& config) {
             out->set_digest_after(*digest);
           } else {
             spdlog::info("event=rebuild_started");
+            rebuild_gate.Begin();
+            absl::Cleanup reopen = [&rebuild_gate] { rebuild_gate.End(); };
             auto result = RebuildReadModels(*db, models, ReadModelFamilies());
             if (!result.ok()) return result.status();
             out->set_events(result->events);
@@ -492,7 +499,7 @@ absl::Status RunNode(const NodeConfig& config) {
         for (const auto& g : *gaps) open_gap |= !g.acknowledged();
       }
       health->SetServingStatus("pdl.v1.IngestService", sealing);
-      health->SetServingStatus("pdl.v1.AuditService", true);
+      health->SetServingStatus("pdl.v1.AuditService", !rebuild_gate.rebuilding());
       health->SetServingStatus("pdl.v1.ProofService", true);
       health->SetServingStatus(kIntegrityHealth, sealing && !open_gap);
       for (int i = 0; i < 10 && !stopping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));

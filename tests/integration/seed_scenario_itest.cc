@@ -8,12 +8,14 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -727,6 +729,68 @@ TEST_F(SeedScenarioTest, RebuildReproducesTheReadModelsAndTheReportByteForByte) 
   EXPECT_EQ(findings_after, findings_before);
 }
 
+// Queries while the read models are rebuilt answer in full or UNAVAILABLE (retry), never from part of them: a
+// rebuild drops every read model before it fills them again from the log.
+TEST_F(SeedScenarioTest, QueriesDuringARebuildAnswerInFullOrUnavailable) {
+  const CommandResult run = Demo("--subjects 200");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const size_t findings = Findings().size();
+  ASSERT_EQ(findings, 13u);
+  pdl::v1::ListTransfersRequest transfers;
+  transfers.set_destination_country("US");
+  transfers.set_count_only(true);
+  const auto count_us = [&](grpc::Status* status) {
+    grpc::ClientContext context;
+    pdl::v1::ListTransfersResponse response;
+    *status = audit_->ListTransfers(&context, transfers, &response);
+    return response.total_size();
+  };
+  grpc::Status status;
+  const int32_t us = count_us(&status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_GT(us, 0);
+
+  std::atomic<int> rebuilds_done{0};
+  std::thread rebuilder([&] {
+    for (int i = 0; i < 3; ++i) {
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+      pdl::v1::RebuildProjectionsResponse rebuilt;
+      const grpc::Status s = admin_->RebuildProjections(&context, pdl::v1::RebuildProjectionsRequest(), &rebuilt);
+      EXPECT_TRUE(s.ok()) << s.error_message();
+      EXPECT_TRUE(rebuilt.identical());
+      ++rebuilds_done;
+    }
+  });
+  int whole = 0, unavailable = 0;
+  while (rebuilds_done < 3) {
+    grpc::ClientContext context;
+    pdl::v1::ListFindingsRequest request;
+    request.set_page_size(1000);
+    pdl::v1::ListFindingsResponse response;
+    const grpc::Status s = audit_->ListFindings(&context, request, &response);
+    if (s.ok()) {
+      EXPECT_EQ(static_cast<size_t>(response.findings_size()), findings);
+      ++whole;
+    } else {
+      EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+      EXPECT_THAT(s.error_message(), HasSubstr("being rebuilt"));
+      ++unavailable;
+    }
+    const int32_t counted = count_us(&status);
+    if (status.ok()) {
+      EXPECT_EQ(counted, us);
+    } else {
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+    }
+  }
+  rebuilder.join();
+  EXPECT_GT(whole + unavailable, 0);
+  EXPECT_EQ(Findings().size(), findings);
+  EXPECT_EQ(count_us(&status), us);
+  EXPECT_TRUE(status.ok());
+}
+
 // Running the demo again publishes nothing new: every event is acknowledged as a duplicate, the policy already
 // published is used without the file, and the ledger's counts do not move.
 TEST_F(SeedScenarioTest, RunningItAgainIsIdempotent) {
@@ -829,6 +893,25 @@ TEST_F(SeedScenarioTest, MetricsCountWhatWasSealedPublishedFoundAndIsDue) {
   } while (!due.page_token().empty());
   EXPECT_GT(due_count, 0u);
   EXPECT_EQ(samples["pdl_retention_due_holdings"], due_count);
+}
+
+// ledgerctl refuses, before any call, an argument that is not UTF-8 (every string of the API must be) and a
+// --timeout below one second.
+TEST(SeedScenarioCliTest, ArgumentsThatAreNotUtf8AndTimeoutsBelowOneAreUsageErrors) {
+  const std::string ctl = absl::StrCat(PDL_LEDGERCTL_PATH, " --server 127.0.0.1:1 ");
+  for (const char* bad : {"\\377\\376", "a\\300\\257", "\\355\\240\\200", "\\342\\202"}) {
+    const CommandResult r = Shell(absl::StrCat(ctl, "report \"$(printf '", bad, "')\""));
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.output;
+    EXPECT_THAT(r.output, HasSubstr("argument 4 is not valid UTF-8")) << bad;
+  }
+  // Valid UTF-8 passes the check (and fails only for want of a server: exit 3).
+  const CommandResult fine =
+      Shell(absl::StrCat(ctl, "--timeout 2 report \"$(printf 'caf\\303\\251-\\360\\237\\230\\200')\""));
+  EXPECT_EQ(fine.exit_code, 3) << fine.output;
+  for (const char* timeout : {"0", "-5"}) {
+    const CommandResult r = Shell(absl::StrCat(ctl, "--timeout ", timeout, " status"));
+    EXPECT_EQ(r.exit_code, 2) << timeout << ": " << r.output;
+  }
 }
 
 // Without a server: --dry-run prints the scenario as NDJSON, the same bytes every time, the population of a
