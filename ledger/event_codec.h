@@ -34,6 +34,9 @@ std::string CeType(pdl::v1::EventAction action);
 // "data_shared" etc., the oneof field name; used in tables.
 std::string_view ActionName(pdl::v1::EventAction action);
 
+// Well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points past U+10FFFF), as proto3 strings
+// require.
+bool IsUtf8(std::string_view s);
 absl::Time ToTime(const google::protobuf::Timestamp& ts);
 void SetTimestamp(google::protobuf::Timestamp* ts, absl::Time t);
 // RFC 3339 UTC with microseconds, e.g. "2023-05-08T10:00:00.000001Z".

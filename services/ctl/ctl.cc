@@ -1,56 +1,14 @@
 #include "services/ctl/ctl.h"
 
-#include <cstdint>
 #include <cstdlib>
 #include <iostream>
-#include <string_view>
 
 #include "CLI/CLI.hpp"
+#include "ledger/event_codec.h"
 #include "services/ctl/ctl_common.h"
 #include "services/version.h"
 
 namespace pdl {
-
-namespace {
-
-// Whether `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, at most U+10FFFF), as every string
-// field of the API must be.
-bool IsUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    for (size_t k = 1; k <= n; ++k) {
-      if (i + k >= s.size()) return false;
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
-      return false;
-    }
-    i += n + 1;
-  }
-  return true;
-}
-
-}  // namespace
 
 int RunCtl(int argc, char** argv) {
   // Every string of the API is UTF-8: an argument that is not would fail on the wire with an empty INTERNAL.

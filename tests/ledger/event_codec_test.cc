@@ -46,5 +46,19 @@ TEST(EventCodecTest, CheckTimestampNamesTheFieldOutsideTheRange) {
   EXPECT_EQ(CheckTimestamp("as_of", ts).code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(EventCodecTest, IsUtf8AcceptsWellFormedTextOnly) {
+  EXPECT_TRUE(IsUtf8(""));
+  EXPECT_TRUE(IsUtf8("demo-alice"));
+  EXPECT_TRUE(IsUtf8("caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80"));  // é, 日本, an emoji
+  EXPECT_TRUE(IsUtf8("\xF4\x8F\xBF\xBF"));                                         // U+10FFFF
+  EXPECT_FALSE(IsUtf8("\xFF\xFE"));
+  EXPECT_FALSE(IsUtf8("a\xC0\xAF"));          // overlong '/'
+  EXPECT_FALSE(IsUtf8("\xE0\x80\xAF"));      // overlong, three bytes
+  EXPECT_FALSE(IsUtf8("\xED\xA0\x80"));      // a surrogate
+  EXPECT_FALSE(IsUtf8("\xF4\x90\x80\x80"));  // past U+10FFFF
+  EXPECT_FALSE(IsUtf8("\xE2\x82"));          // cut short
+  EXPECT_FALSE(IsUtf8("\xC3"));
+}
+
 }  // namespace
 }  // namespace pdl
