@@ -1,5 +1,8 @@
 #include "services/ctl/ctl_common.h"
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -54,8 +57,12 @@ absl::StatusOr<std::string> ReadInput(const std::string& path) {
   if (path == "-") {
     buffer << std::cin.rdbuf();
   } else {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      return absl::InvalidArgumentError(absl::StrCat(path, " is a directory, not a file"));
+    }
     std::ifstream in(path);
-    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
     buffer << in.rdbuf();
   }
   return buffer.str();

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
@@ -152,6 +153,14 @@ std::unique_ptr<pdl::v1::Policy> Resolve(const Globals& g, const std::string& re
     auto policy = LoadPolicyFile(ref);
     if (policy == nullptr) *exit_code = kExitUsage;
     return policy;
+  }
+  // Versions are letters, digits, '.', '_' and '-': anything else meant a file that is not there.
+  const bool names_a_file = ref.find('/') != std::string::npos || absl::EndsWith(ref, ".yaml") ||
+                            absl::EndsWith(ref, ".yml") || absl::EndsWith(ref, ".json");
+  if (ref.empty() || names_a_file) {
+    *exit_code = UsageError(ref.empty() ? "a version or a policy file is required, not ''"
+                                        : absl::StrCat("no policy file ", ref, " (and it is no version)"));
+    return nullptr;
   }
   auto response = FetchPolicy(g, ref, exit_code);
   if (!response.ok()) return nullptr;

@@ -49,6 +49,10 @@ absl::StatusOr<pdl::v1::PublishPolicyResponse> PublishPolicy(const pdl::v1::Publ
                                                              absl::Duration timeout) {
   if (!request.has_policy()) return InvalidField("policy", "is required");
   const pdl::v1::Policy& policy = request.policy();
+  if (const size_t size = policy.ByteSizeLong(); size > kMaxPolicyBytes) {
+    return InvalidField("policy", absl::StrCat("is ", size, " bytes serialized; at most ", kMaxPolicyBytes,
+                                               " fit one record of ", kafka::kPoliciesTopic));
+  }
   if (absl::Status valid = policy::ValidatePolicy(policy); !valid.ok()) return UnderPolicy(valid);
   pdl::v1::PublishPolicyResponse response;
   if (auto stored = registry.Find(policy.version()); stored.has_value()) {

@@ -7,6 +7,7 @@
 //
 // Messages never contain personal data (policies hold none) and name the offending field.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -25,7 +26,11 @@ namespace pdl::policy_admin {
 // ce_type "pdl.v1.Policy", content-type application/protobuf). Partition 0 (the topic has one).
 kafka::OutgoingRecord PolicyRecord(const pdl::v1::Policy& policy);
 
-// PublishPolicy: validates the policy (INVALID_ARGUMENT naming the field, e.g. "policy.retention_rules[1].id");
+// A policy's serialized size at most: one record of pdl.policies.v1, well under Kafka's default message.max.bytes.
+inline constexpr size_t kMaxPolicyBytes = 512 * 1024;
+
+// PublishPolicy: validates the policy (INVALID_ARGUMENT naming the field, e.g. "policy.retention_rules[1].id", or
+// "policy" when it is larger than kMaxPolicyBytes);
 // when the version is already stored answers with it (duplicate = true, nothing produced) if the content is equal,
 // ALREADY_EXISTS field "policy.version" if not; otherwise produces PolicyRecord, waits for the acknowledgement
 // (DEADLINE_EXCEEDED after `timeout`: the outcome is unknown and publishing again is safe) and applies the record

@@ -914,6 +914,25 @@ TEST(SeedScenarioCliTest, ArgumentsThatAreNotUtf8AndTimeoutsBelowOneAreUsageErro
   }
 }
 
+// The policy commands say what is wrong with a file argument: not there (with the system's reason), a directory, or
+// neither a file nor a version; an empty version is a usage error, not a comparison of the policy in force with itself.
+TEST(SeedScenarioCliTest, PolicyCommandsNameAMissingFileOrADirectory) {
+  testing::TempDir tmp;
+  const std::string ctl = absl::StrCat(PDL_LEDGERCTL_PATH, " --server 127.0.0.1:1 --timeout 2 policy ");
+  CommandResult r = Shell(ctl + "validate " + tmp.path() + "/missing.yaml");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("cannot read " + tmp.path() + "/missing.yaml: No such file or directory"));
+  r = Shell(ctl + "validate " + tmp.path());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(tmp.path() + " is a directory, not a file"));
+  r = Shell(ctl + "diff " + tmp.path() + "/missing.yaml 2023-05-08");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("no policy file " + tmp.path() + "/missing.yaml"));
+  r = Shell(ctl + "diff '' ''");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("a version or a policy file is required"));
+}
+
 // Without a server: --dry-run prints the scenario as NDJSON, the same bytes every time, the population of a
 // smaller --subjects a prefix of a larger one's; an unreachable server and a year not over are clear errors.
 TEST(SeedScenarioCliTest, DryRunIsDeterministicAndErrorsAreClear) {

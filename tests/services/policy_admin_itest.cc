@@ -131,6 +131,16 @@ TEST_F(PolicyAdminTest, RepublishingAndChangingAVersionAndInvalidPolicies) {
   EXPECT_EQ(rejected.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ErrorField(rejected.status()), "policy.retention_rules[1].id");
 
+  // A policy too large for one record of the topic is refused before it is produced, naming its size.
+  pdl::v1::Policy huge = seed;
+  huge.set_version("2024-02-01");
+  huge.set_title(std::string(600 * 1024, 't'));
+  auto too_large = Publish(*a.registry, huge);
+  ASSERT_FALSE(too_large.ok());
+  EXPECT_EQ(too_large.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorField(too_large.status()), "policy");
+  EXPECT_THAT(too_large.status().message(), ::testing::HasSubstr("at most 524288"));
+
   // Only the first publication reached the topic; a foreign record that is no policy is skipped by followers.
   kafka::OutgoingRecord garbage{.topic = kafka::kPoliciesTopic, .partition = 0, .key = "x", .value = "\xff\x01"};
   ASSERT_TRUE(producer_->ProduceSync(std::move(garbage), absl::Seconds(20)).ok());
