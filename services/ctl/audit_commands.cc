@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "ledger/event_codec.h"
+#include "ledger/sv.h"
 #include "pdl/v1/admin_service.grpc.pb.h"
 #include "pdl/v1/audit_service.grpc.pb.h"
 #include "projections/policy_judge.h"
@@ -29,6 +30,9 @@ absl::StatusOr<absl::Time> ParseTime(const std::string& flag, const std::string&
   }
   return t;
 }
+
+// "1 transfer", "2 transfers".
+std::string Counted(size_t n, std::string_view noun) { return absl::StrCat(n, " ", Sv(noun), n == 1 ? "" : "s"); }
 
 // Sets the timestamp that `target()` returns from an RFC 3339 flag value when one was given (an absent flag
 // leaves the field unset); false (after printing why) when it does not parse.
@@ -209,13 +213,16 @@ int CmdReport(const Globals& g, const std::string& subject, const std::string& a
 
 // Fetches every page of a list call: `call(context, request, response)` then `each(response)`.
 template <typename Request, typename Response, typename Call, typename Each>
-int AllPages(const Globals& g, Request request, Call&& call, Each&& each) {
+int AllPages(const Globals& g, Request request, Call&& call, Each&& each, const std::string& header = "") {
+  bool first = true;
   do {
     grpc::ClientContext context;
     SetDeadline(&context, g);
     Response response;
     grpc::Status status = call(&context, request, &response);
     if (!status.ok()) return Report(status, g, context);
+    if (first) std::cout << header;  // Once the server has answered: no table head above an error.
+    first = false;
     each(response);
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
@@ -313,10 +320,10 @@ int CmdTransfers(const Globals& g, const std::string& destination, const std::ve
     std::cout << response.total_size() << "\n";
     return kExitOk;
   }
-  if (!json && !g.json) {
-    std::cout << absl::StrFormat("%-27s %-4s %-20s %-24s %-24s %-20s %s\n", "OCCURRED_AT", "TO", "MECHANISM",
-                                 "REFERENCE", "RECIPIENT", "SUBJECT", "CATEGORIES");
-  }
+  const std::string header =
+      json || g.json ? std::string()
+                     : absl::StrFormat("%-27s %-4s %-20s %-24s %-24s %-20s %s\n", "OCCURRED_AT", "TO", "MECHANISM",
+                                       "REFERENCE", "RECIPIENT", "SUBJECT", "CATEGORIES");
   auto stub = pdl::v1::AuditService::NewStub(Connect(g));
   size_t shown = 0;
   const int rc = AllPages<pdl::v1::ListTransfersRequest, pdl::v1::ListTransfersResponse>(
@@ -333,8 +340,9 @@ int CmdTransfers(const Globals& g, const std::string& destination, const std::ve
                                        t.mechanism_ref(), RecipientName(t.recipient()), t.subject_id(),
                                        Join(t.categories()));
         }
-      });
-  if (rc == kExitOk && !json && !g.json) std::cerr << shown << " transfers\n";
+      },
+      header);
+  if (rc == kExitOk && !json && !g.json) std::cerr << Counted(shown, "transfer") << "\n";
   return rc;
 }
 
@@ -348,10 +356,10 @@ int CmdDisclosures(const Globals& g, const std::string& recipient, const std::st
       !SetTimeFlag("--to", to, [&] { return request.mutable_time_range()->mutable_end_time(); })) {
     return kExitUsage;
   }
-  if (!json && !g.json) {
-    std::cout << absl::StrFormat("%-27s %-28s %-22s %-20s %-30s %s\n", "OCCURRED_AT", "RECIPIENT", "CATEGORY",
-                                 "SUBJECT", "DATA", "PURPOSES");
-  }
+  const std::string header =
+      json || g.json ? std::string()
+                     : absl::StrFormat("%-27s %-28s %-22s %-20s %-30s %s\n", "OCCURRED_AT", "RECIPIENT", "CATEGORY",
+                                       "SUBJECT", "DATA", "PURPOSES");
   auto stub = pdl::v1::AuditService::NewStub(Connect(g));
   size_t shown = 0;
   const int rc = AllPages<pdl::v1::ListDisclosuresRequest, pdl::v1::ListDisclosuresResponse>(
@@ -367,8 +375,9 @@ int CmdDisclosures(const Globals& g, const std::string& recipient, const std::st
                                        RecipientName(d.recipient()), d.recipient().category(), d.subject_id(),
                                        Join(d.categories()), Join(d.purposes()));
         }
-      });
-  if (rc == kExitOk && !json && !g.json) std::cerr << shown << " disclosures\n";
+      },
+      header);
+  if (rc == kExitOk && !json && !g.json) std::cerr << Counted(shown, "disclosure") << "\n";
   return rc;
 }
 
@@ -389,10 +398,10 @@ int CmdFindings(const Globals& g, const std::string& from, const std::string& to
       !SetTimeFlag("--to", to, [&] { return request.mutable_time_range()->mutable_end_time(); })) {
     return kExitUsage;
   }
-  if (!json && !g.json) {
-    std::cout << absl::StrFormat("%-27s %-8s %-32s %-20s %-24s %-12s %s\n", "OCCURRED_AT", "SEVERITY", "RULE",
-                                 "SUBJECT", "EVENT", "POLICY", "EXPLANATION");
-  }
+  const std::string header =
+      json || g.json ? std::string()
+                     : absl::StrFormat("%-27s %-8s %-32s %-20s %-24s %-12s %s\n", "OCCURRED_AT", "SEVERITY", "RULE",
+                                       "SUBJECT", "EVENT", "POLICY", "EXPLANATION");
   auto stub = pdl::v1::AuditService::NewStub(Connect(g));
   size_t shown = 0;
   const int rc = AllPages<pdl::v1::ListFindingsRequest, pdl::v1::ListFindingsResponse>(
@@ -408,8 +417,9 @@ int CmdFindings(const Globals& g, const std::string& from, const std::string& to
                                        SeverityWord(f.severity()), f.rule_id(), f.subject_id(), f.event().event_id(),
                                        f.policy_version().empty() ? "-" : f.policy_version(), f.explanation());
         }
-      });
-  if (rc == kExitOk && !json && !g.json) std::cerr << shown << " findings\n";
+      },
+      header);
+  if (rc == kExitOk && !json && !g.json) std::cerr << Counted(shown, "finding") << "\n";
   return rc;
 }
 
@@ -422,10 +432,10 @@ int CmdRequests(const Globals& g, const std::string& status, bool overdue, const
   request.set_subject_id(subject);
   request.set_page_size(1000);
   if (!SetTimeFlag("--as-of", as_of, [&] { return request.mutable_as_of(); })) return kExitUsage;
-  if (!json && !g.json) {
-    std::cout << absl::StrFormat("%-24s %-20s %-14s %-27s %-27s %-8s %s\n", "REQUEST", "SUBJECT", "RIGHT", "OPENED",
-                                 "DUE", "STATUS", "CLOSED");
-  }
+  const std::string header =
+      json || g.json ? std::string()
+                     : absl::StrFormat("%-24s %-20s %-14s %-27s %-27s %-8s %s\n", "REQUEST", "SUBJECT", "RIGHT",
+                                       "OPENED", "DUE", "STATUS", "CLOSED");
   auto stub = pdl::v1::AuditService::NewStub(Connect(g));
   size_t shown = 0;
   const int rc = AllPages<pdl::v1::ListRightsRequestsRequest, pdl::v1::ListRightsRequestsResponse>(
@@ -444,8 +454,9 @@ int CmdRequests(const Globals& g, const std::string& status, bool overdue, const
               closed ? "closed" : (q.overdue() ? "OVERDUE" : "open"),
               closed ? absl::StrCat(When(q.closed_at()), " (", Outcome(q.outcome()), ")") : "");
         }
-      });
-  if (rc == kExitOk && !json && !g.json) std::cerr << shown << " requests\n";
+      },
+      header);
+  if (rc == kExitOk && !json && !g.json) std::cerr << Counted(shown, "request") << "\n";
   return rc;
 }
 
@@ -454,15 +465,17 @@ int CmdRetentionDue(const Globals& g, const std::string& before, const std::stri
   request.set_system(system);
   request.set_page_size(1000);
   if (!SetTimeFlag("--before", before, [&] { return request.mutable_due_before(); })) return kExitUsage;
-  if (!json && !g.json) {
-    std::cout << absl::StrFormat("%-27s %-27s %-20s %-16s %-32s %s\n", "RETAIN_UNTIL", "OVERDUE_AFTER", "SUBJECT",
-                                 "SYSTEM", "CATEGORY", "NOTICE");
-  }
+  const std::string header =
+      json || g.json ? std::string()
+                     : absl::StrFormat("%-27s %-27s %-20s %-16s %-32s %s\n", "RETAIN_UNTIL", "OVERDUE_AFTER",
+                                       "SUBJECT", "SYSTEM", "CATEGORY", "NOTICE");
   auto stub = pdl::v1::AuditService::NewStub(Connect(g));
-  return AllPages<pdl::v1::ListRetentionDueRequest, pdl::v1::ListRetentionDueResponse>(
+  size_t shown = 0;
+  const int rc = AllPages<pdl::v1::ListRetentionDueRequest, pdl::v1::ListRetentionDueResponse>(
       g, request, [&](grpc::ClientContext* c, const auto& q, auto* r) { return stub->ListRetentionDue(c, q, r); },
       [&](const pdl::v1::ListRetentionDueResponse& page) {
         for (const auto& d : page.due()) {
+          ++shown;
           if (json || g.json) {
             std::cout << ToJson(d, false) << "\n";
             continue;
@@ -471,7 +484,10 @@ int CmdRetentionDue(const Globals& g, const std::string& before, const std::stri
                                        d.has_overdue_at() ? When(d.overdue_at()) : "-", d.subject_id(), d.system(),
                                        d.category(), d.notice_id());
         }
-      });
+      },
+      header);
+  if (rc == kExitOk && !json && !g.json) std::cerr << Counted(shown, "holding") << " due\n";
+  return rc;
 }
 
 void PrintRebuild(const pdl::v1::RebuildProjectionsResponse& r, bool digest_only, bool json) {

@@ -42,9 +42,11 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
+using ::testing::StartsWith;
 using ::testing::UnorderedElementsAre;
 
 using testing::CommandResult;
@@ -685,6 +687,16 @@ TEST_F(SeedScenarioTest, EveryDeliberateBreachHasItsFindingAndNothingElseHasOne)
   EXPECT_EQ(When(october[0].due_at()), W("2024-10-09T10:00:00Z"));
   EXPECT_EQ(october[0].status(), pdl::v1::RIGHTS_REQUEST_STATUS_OPEN);
   EXPECT_THAT(Overdue("2024-11-01T00:00:00Z"), IsEmpty());
+
+  // ledgerctl lists them under a table head and counts them in the footer, singular for one.
+  const std::string ctl = absl::StrCat(PDL_LEDGERCTL_PATH, " --server ", ledgerd_->grpc_address(), " findings ");
+  const CommandResult minors = Shell(ctl + "--rule subject.under_minimum_age");
+  ASSERT_EQ(minors.exit_code, 0) << minors.output;
+  EXPECT_THAT(minors.output, StartsWith("OCCURRED_AT"));
+  EXPECT_THAT(minors.output, EndsWith("\n2 findings\n"));
+  const CommandResult one = Shell(ctl + "--rule transfer.no_mechanism");
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  EXPECT_THAT(one.output, EndsWith("\n1 finding\n"));
 }
 
 // Rebuilding the read models from the sealed log reproduces them byte for byte: equal digests, and the same
@@ -912,6 +924,10 @@ TEST(SeedScenarioCliTest, ArgumentsThatAreNotUtf8AndTimeoutsBelowOneAreUsageErro
     const CommandResult r = Shell(absl::StrCat(ctl, "--timeout ", timeout, " status"));
     EXPECT_EQ(r.exit_code, 2) << timeout << ": " << r.output;
   }
+  // A list the server cannot answer prints the error alone, no table head above it.
+  const CommandResult unreachable = Shell(ctl + "--timeout 2 findings");
+  EXPECT_EQ(unreachable.exit_code, 3) << unreachable.output;
+  EXPECT_THAT(unreachable.output, Not(HasSubstr("OCCURRED_AT")));
 }
 
 // The policy commands say what is wrong with a file argument: not there (with the system's reason), a directory, or
