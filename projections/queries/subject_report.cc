@@ -4,9 +4,10 @@
 
 #include <algorithm>
 #include <functional>
-#include <optional>
 #include <map>
+#include <optional>
 #include <tuple>
+#include <vector>
 
 #include "ledger/field_error.h"
 #include "ledger/sv.h"

@@ -16,16 +16,12 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
-#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/time/time.h"
 #include "pdl/v1/admin_service.pb.h"
-#include "pdl/v1/sealed.pb.h"
 #include "services/node/sealer.h"
 
 namespace prometheus {
