@@ -565,6 +565,17 @@ TEST_F(LedgerdTest, LedgerctlPublishesAndReadsHistoryAndReportsStatus) {
   EXPECT_EQ(WEXITSTATUS(code), 3);
 }
 
+// The harness itself: a binary that cannot be started is retried, then reported with the system's reason (not an
+// empty "exited during start").
+TEST(LedgerdProcessTest, ABinaryThatCannotBeStartedIsReportedWithTheReason) {
+  testing::TempDir tmp;
+  testing::LedgerdProcess missing(tmp.path() + "/no-such-ledgerd", tmp.path() + "/data");
+  const absl::Status started = missing.Start(10);
+  EXPECT_EQ(started.code(), absl::StatusCode::kInternal) << started;
+  EXPECT_THAT(started.message(), HasSubstr("(exit 127)"));
+  EXPECT_THAT(started.message(), HasSubstr("no-such-ledgerd: No such file or directory"));
+}
+
 TEST(LedgerdConfigTest, ConfigFileSetsFlags) {
   testing::TempDir tmp;
   const std::string config = tmp.path() + "/ledgerd.conf";

@@ -5,7 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -16,6 +19,12 @@
 #include "tests/testing/health_client.h"
 
 namespace pdl::testing {
+namespace {
+
+// The child's exit status when execv itself failed.
+constexpr int kExecFailed = 127;
+
+}  // namespace
 
 std::string ReadFileTrimmed(const std::string& path) {
   std::ifstream in(path);
@@ -41,29 +50,45 @@ absl::Status LedgerdProcess::Start(int timeout_s) {
   std::vector<std::string> args = {binary_,        "--data-dir",        data_dir_, "--grpc-address",
                                    "127.0.0.1:0", "--metrics-address", "127.0.0.1:0"};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
-  pid_ = fork();
-  if (pid_ < 0) return absl::InternalError("fork failed");
-  if (pid_ == 0) {
-    int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
+  const auto spawn = [&]() -> absl::Status {
+    pid_ = fork();
+    if (pid_ < 0) return absl::InternalError(absl::StrCat("fork failed: ", std::strerror(errno)));
+    if (pid_ == 0) {
+      int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+      }
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, nullptr);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      dprintf(2, "exec %s: %s\n", argv[0], std::strerror(errno));
+      _exit(kExecFailed);
     }
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+    return absl::OkStatus();
+  };
+  if (absl::Status s = spawn(); !s.ok()) return s;
+  int exec_attempts = 1;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      return absl::InternalError(absl::StrCat("ledgerd exited during start:\n", output()));
+      // The binary could not be started (not ledgerd failing): a few more tries, then the reason.
+      if (WIFEXITED(status) && WEXITSTATUS(status) == kExecFailed && exec_attempts < 3) {
+        ++exec_attempts;
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        if (absl::Status s = spawn(); !s.ok()) return s;
+        continue;
+      }
+      return absl::InternalError(absl::StrCat("ledgerd exited during start (",
+                                              WIFEXITED(status) ? absl::StrCat("exit ", WEXITSTATUS(status))
+                                                                : absl::StrCat("signal ", WTERMSIG(status)),
+                                              "):\n", output()));
     }
     grpc_address_ = ReadFileTrimmed(data_dir_ + "/grpc-address");
     if (!grpc_address_.empty()) {
